@@ -1,0 +1,286 @@
+"""DOCX notices (python-docx): paragraphs and tables in body order.
+
+We walk the body XML that python-docx parsed instead of `Document.paragraphs`
+and `.tables` (two separate lists) and instead of `table.cell()` (which repeats
+a merged cell's text in every grid position). So:
+
+* blocks keep body order;
+* a merged cell (gridSpan / vMerge) appears once with its spans;
+* hidden runs (w:vanish, such as the 窗体顶端 form markers) and deleted
+  revisions are skipped; bookmarks never become text;
+* nested tables become tables of their own, right after their parent;
+* header and footer text is kept apart from the body (Document.furniture).
+"""
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+
+from docx import Document as open_docx
+from docx.oxml.ns import qn
+
+from extractors.layout import clean_text, is_noise_line, join_wrapped
+from extractors.readers.registry import register
+from extractors.tables import TablePart, stitch
+from schemas.document import Block, Cell, Document, Paragraph, Table
+from schemas.errors import CorruptDocx, UnsupportedFormat, ZipBomb
+
+# Limits that make zip bombs harmless (documented in the README).
+MAX_UNZIPPED_BYTES = int(os.environ.get("NOTICES_MAX_UNZIPPED_BYTES", 300 * 1024 * 1024))
+MAX_TABLE_CELLS = int(os.environ.get("NOTICES_MAX_TABLE_CELLS", 200_000))
+MAX_CELL_CHARS = int(os.environ.get("NOTICES_MAX_CELL_CHARS", 20_000))
+
+W_P, W_TBL, W_R, W_T, W_TAB, W_BR, W_CR = (qn(t) for t in ("w:p", "w:tbl", "w:r", "w:t", "w:tab", "w:br", "w:cr"))
+W_TR, W_TC, W_SDT, W_SDTCONTENT = (qn(t) for t in ("w:tr", "w:tc", "w:sdt", "w:sdtContent"))
+W_DEL, W_RPR, W_VANISH, W_VAL = qn("w:del"), qn("w:rPr"), qn("w:vanish"), qn("w:val")
+W_NBHYPHEN, W_TXBX = qn("w:noBreakHyphen"), qn("w:txbxContent")
+MC_ALT = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+# containers whose runs are part of the paragraph's text
+_RUN_CONTAINERS = {qn(t) for t in ("w:hyperlink", "w:ins", "w:smartTag", "w:fldSimple", "w:customXml", "w:sdt", "w:sdtContent", "w:moveTo")}
+
+
+def sniff_zip(head: bytes, suffix: str) -> bool:
+    return head.startswith(b"PK\x03\x04")
+
+
+def _is_hidden(run) -> bool:
+    rpr = run.find(W_RPR)
+    if rpr is None:
+        return False
+    v = rpr.find(W_VANISH)
+    return v is not None and v.get(W_VAL, "true") not in ("0", "false", "off")
+
+
+def _run_text(run) -> str:
+    out = []
+    for child in run:
+        tag = child.tag
+        if tag == W_T:
+            out.append(child.text or "")
+        elif tag == W_TAB:
+            out.append("\t")
+        elif tag in (W_BR, W_CR):
+            out.append("\n")
+        elif tag == W_NBHYPHEN:
+            out.append("-")
+    return "".join(out)
+
+
+def _paragraph_text(p, textboxes: list | None = None) -> str:
+    """Visible text of a w:p; text boxes found inside go to `textboxes`."""
+    out: list[str] = []
+
+    def walk(el) -> None:
+        for child in el:
+            tag = child.tag
+            if tag == W_R:
+                if not _is_hidden(child):
+                    out.append(_run_text(child))
+                if textboxes is not None:
+                    for tb in child.iter(W_TXBX):
+                        if not any(a.tag == MC_FALLBACK for a in tb.iterancestors()):
+                            textboxes.extend(tb.iter(W_P))
+            elif tag in _RUN_CONTAINERS:
+                walk(child)
+            elif tag == MC_ALT:
+                choice = next(iter(child), None)  # mc:Choice; mc:Fallback repeats it
+                if choice is not None:
+                    walk(choice)
+            # w:del, bookmarks, proofing marks, field codes: no visible text
+
+    walk(p)
+    return "".join(out)
+
+
+def _clean_para(text: str) -> str:
+    # a line break inside a paragraph wraps text, it does not separate words
+    parts = [clean_text(t) for t in text.split("\n")]
+    joined = ""
+    for part in parts:
+        joined = join_wrapped(joined, part)
+    return joined
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.cells = 0
+
+    def body(self, parent) -> None:
+        for child in parent:
+            tag = child.tag
+            if tag == W_P:
+                self.paragraph(child)
+            elif tag == W_TBL:
+                self.table(child)
+            elif tag in (W_SDT, W_SDTCONTENT) or tag == qn("w:customXml"):
+                self.body(child)
+
+    def paragraph(self, p) -> None:
+        boxes: list = []
+        text = _clean_para(_paragraph_text(p, boxes))
+        if text and not is_noise_line(text):
+            self.blocks.append(Paragraph(text))
+        for bp in boxes:
+            t = _clean_para(_paragraph_text(bp))
+            if t and not is_noise_line(t):
+                self.blocks.append(Paragraph(t, kind="textbox"))
+
+    def table(self, tbl) -> None:
+        grid_cols = tbl.find(qn("w:tblGrid"))
+        width = len(grid_cols.findall(qn("w:gridCol"))) if grid_cols is not None else 0
+        rows: list[list[Cell | None]] = []
+        covered: list[list[bool]] = []
+        header_rows = 0
+        in_header = True
+        nested: list = []
+        for tr in tbl.iter(W_TR):
+            if tr.getparent() is not tbl and tr.getparent().tag != W_SDTCONTENT:
+                continue  # rows of nested tables
+            trpr = tr.find(qn("w:trPr"))
+            is_header = trpr is not None and trpr.find(qn("w:tblHeader")) is not None
+            if in_header and is_header:
+                header_rows += 1
+            else:
+                in_header = False
+            row: list[Cell | None] = []
+            cov: list[bool] = []
+            col = _grid_skip(trpr, "w:gridBefore")
+            r = len(rows)
+            for tc in tr.iter(W_TC):
+                if tc.getparent() is not tr and tc.getparent().tag not in (W_SDTCONTENT, qn("w:customXml")):
+                    continue
+                tcpr = tc.find(qn("w:tcPr"))
+                span = 1
+                vmerge = None
+                if tcpr is not None:
+                    gs = tcpr.find(qn("w:gridSpan"))
+                    span = max(1, int(gs.get(W_VAL, "1"))) if gs is not None else 1
+                    vm = tcpr.find(qn("w:vMerge"))
+                    vmerge = (vm.get(W_VAL) or "continue") if vm is not None else None
+                text = self.cell_text(tc, nested)
+                while len(row) < col + span:
+                    row.append(None)
+                    cov.append(False)
+                if vmerge == "continue" and r > 0:
+                    anchor = _anchor_above(rows, r, col)
+                    if anchor is not None:
+                        anchor.row_span += 1
+                        if text:
+                            anchor.text = join_wrapped(anchor.text, text)
+                        for k in range(col, col + span):
+                            cov[k] = True
+                        col += span
+                        continue
+                row[col] = Cell(text, 1, span)
+                for k in range(col, col + span):
+                    cov[k] = True
+                col += span
+            rows.append(row)
+            covered.append(cov)
+            self.cells += len(row)
+            if self.cells > MAX_TABLE_CELLS:
+                raise ZipBomb(f"more than {MAX_TABLE_CELLS} table cells", None)
+        width = max([width] + [len(r) for r in rows])
+        for row, cov in zip(rows, covered):
+            while len(row) < width:
+                row.append(None)
+                cov.append(False)
+            for c in range(width):
+                if row[c] is None and not cov[c]:
+                    row[c] = Cell("")  # a grid position no cell claims (gridBefore/After)
+        if rows:
+            self.blocks.append(stitch([TablePart(rows, header_rows=header_rows or None)]))
+        for inner in nested:
+            self.table(inner)
+
+    def cell_text(self, tc, nested: list) -> str:
+        parts: list[str] = []
+        for child in tc:
+            if child.tag == W_P:
+                t = _clean_para(_paragraph_text(child))
+                if t and not is_noise_line(t):
+                    parts.append(t)
+            elif child.tag == W_TBL:
+                nested.append(child)
+            elif child.tag in (W_SDT, W_SDTCONTENT):
+                for p in child.iter(W_P):
+                    parts.append(_clean_para(_paragraph_text(p)))
+        text = ""
+        for part in parts:
+            text = join_wrapped(text, part)
+        return text[:MAX_CELL_CHARS]
+
+
+def _grid_skip(trpr, tag: str) -> int:
+    if trpr is None:
+        return 0
+    el = trpr.find(qn(tag))
+    return int(el.get(W_VAL, "0")) if el is not None else 0
+
+
+def _anchor_above(rows: list[list[Cell | None]], r: int, col: int) -> Cell | None:
+    for ar in range(r - 1, -1, -1):
+        if col < len(rows[ar]) and rows[ar][col] is not None:
+            cell = rows[ar][col]
+            return cell if ar + cell.row_span == r else None
+    return None
+
+
+def _check_zip(data: bytes, path: str) -> zipfile.ZipFile:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as e:
+        raise CorruptDocx(f"not a valid DOCX (zip) package: {e}", path) from None
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNZIPPED_BYTES:
+        raise ZipBomb(f"would inflate to {total:,} bytes (limit {MAX_UNZIPPED_BYTES:,})", path)
+    names = {i.filename for i in infos}
+    if "word/document.xml" not in names:
+        if any(n.startswith("xl/") for n in names):
+            raise UnsupportedFormat("an Excel workbook (XLSX), not a Word document", path)
+        if any(n.startswith("ppt/") for n in names):
+            raise UnsupportedFormat("a PowerPoint deck (PPTX), not a Word document", path)
+        if any(n.endswith("content.xml") for n in names) and "mimetype" in names:
+            raise UnsupportedFormat("an OpenDocument file (ODT/ODS), not a Word document", path)
+        raise CorruptDocx("the package has no word/document.xml", path)
+    return zf
+
+
+def _page_count(zf: zipfile.ZipFile) -> int | None:
+    try:
+        xml = zf.read("docProps/app.xml").decode("utf-8", "replace")
+    except KeyError:
+        return None
+    import re
+
+    m = re.search(r"<Pages>(\d+)</Pages>", xml)
+    return int(m.group(1)) if m else None
+
+
+@register("docx", (".docx", ".docm", ".dotx"), sniff_zip, priority=10)
+def read_docx(data: bytes, path: str) -> Document:
+    zf = _check_zip(data, path)
+    try:
+        doc = open_docx(io.BytesIO(data))
+    except Exception as e:  # python-docx raises KeyError/ValueError/XMLSyntaxError on broken parts
+        raise CorruptDocx(f"python-docx cannot open it: {type(e).__name__}: {e}", path) from None
+    walker = _Walker()
+    walker.body(doc.element.body)
+    n = 0
+    for b in walker.blocks:
+        if isinstance(b, Table):
+            n += 1
+            b.index = n
+    furniture: list[Paragraph] = []
+    for rel in doc.part.rels.values():
+        kind = rel.reltype.rsplit("/", 1)[-1]
+        if kind in ("header", "footer") and not rel.is_external:
+            for p in rel.target_part.element.iter(W_P):
+                t = _clean_para(_paragraph_text(p))
+                if t:
+                    furniture.append(Paragraph(t, kind=kind))
+    return Document(path, "", "docx", _page_count(zf), walker.blocks, furniture)

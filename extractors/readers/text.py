@@ -1,0 +1,397 @@
+"""Plain-text notices: encoding detection, noise, paragraphs and tables.
+
+Text files are usually dumps of a PDF or DOCX made by some other tool, so they
+carry that tool's quirks. This reader recovers:
+
+* the encoding (UTF-8 with or without BOM, UTF-16, GB18030/GBK, others via
+  charset-normalizer);
+* paragraphs: hard-wrapped dumps (one printed line per line) are reflowed, and
+  paragraphs cut in two by a page break are joined;
+* tables, where the text clearly holds one: tab-separated rows (with the header
+  repeated per page), one cell per line after a tab with rows separated by
+  blank lines, and numbered rows such as "1 市发展改革委 4月 7日";
+* noise lines (hyperlink URLs dumped after a page, page numbers, Word's
+  窗体顶端 markers, "[bookmark: _GoBack]") are dropped.
+"""
+from __future__ import annotations
+
+import codecs
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+import regex
+
+from extractors.layout import (
+    clean_text,
+    is_noise_line,
+    is_page_number,
+    join_wrapped,
+    remove_artifact_spaces,
+    strip_inline_noise,
+)
+from extractors.readers.registry import register
+from extractors.tables import TablePart, detect_header_rows, is_header_like, make_cell_grid, stitch
+from schemas.document import Block, Document, Paragraph, Table
+from schemas.errors import UndecodableText
+
+# ----------------------------------------------------------------------------- encoding
+
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+]
+_BAD_CATEGORIES = {"Cc", "Co", "Cn", "Cs"}
+_OK_CONTROLS = set("\t\n\r\f\v")
+
+
+def _bad_ratio(text: str) -> float:
+    if not text:
+        return 0.0
+    sample = text[:200_000]
+    bad = sum(1 for ch in sample if ch not in _OK_CONTROLS and unicodedata.category(ch) in _BAD_CATEGORIES)
+    return bad / len(sample)
+
+
+def _plausible(text: str) -> bool:
+    return _bad_ratio(text) < 0.02
+
+
+def decode_text(data: bytes, path: str = "", partial: bool = False) -> tuple[str, str]:
+    """Decode a text file's bytes; returns (text, encoding name). With `partial`,
+    `data` is only the head of a file and may end inside a character."""
+
+    def dec(enc: str, errors: str = "strict") -> str:
+        return codecs.getincrementaldecoder(enc)(errors).decode(data, final=not partial)
+
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            data = data[len(bom):]
+            return dec(enc, "replace"), enc + "-bom"
+    head = data[:4000]
+    # UTF-16 without a BOM: ASCII and CJK alike leave NULs in every other byte position
+    if len(head) >= 4 and head.count(0) > len(head) // 4:
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        enc = "utf-16-be" if even > odd else "utf-16-le"
+        try:
+            text = dec(enc)
+            if _plausible(text):
+                return text, enc
+        except UnicodeDecodeError:
+            pass
+    # a few stray NULs (from a broken export) do not make a file binary
+    if data.count(0) <= max(1, len(data) // 200):
+        data = data.replace(b"\x00", b"")
+    for enc in ("utf-8", "gb18030"):
+        try:
+            text = dec(enc)
+        except UnicodeDecodeError:
+            continue
+        if _plausible(text):
+            return text, enc
+    from charset_normalizer import from_bytes  # only for the rare odd encoding (Big5, ...)
+
+    best = from_bytes(data[:1_000_000]).best()
+    if best is not None and best.encoding:
+        text = dec(best.encoding, "replace")
+        if _plausible(text):
+            return text, best.encoding
+    raise UndecodableText("binary content or an unknown encoding (not UTF-8/16, GB18030, Big5)", path)
+
+
+def sniff_text(head: bytes, suffix: str) -> bool:
+    """Text is the fallback format: anything that decodes to plausible text."""
+    if not head:
+        return False
+    try:
+        decode_text(head, partial=True)
+        return True
+    except UndecodableText:
+        return False
+
+
+# ----------------------------------------------------------------------------- lines
+
+
+@dataclass
+class Line:
+    no: int  # 1-based line number in the file
+    raw: str  # with its leading tab(s), for table detection
+    text: str  # cleaned
+    page: int | None
+
+
+def display_width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+_HEADING = regex.compile(
+    r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、](?!\d)|第[一二三四五六七八九十\d]+[章条节]"
+    r"|附件|附表|备注|联系人|联系电话|抄送|主送)"
+)
+_TERMINAL = regex.compile(r"[。！？；：.!?;:…](?:[”’）)」』]*)$")
+
+
+def _lines(text: str) -> list[Line]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    out = []
+    page = 1 if "\f" in text else None
+    for no, raw in enumerate(text.split("\n"), 1):
+        if "\f" in raw and page is not None:
+            page += raw.count("\f")
+            raw = raw.replace("\f", "")
+        raw = strip_inline_noise(raw).rstrip()
+        # a leading space marks a page start in some dumps; tabs are table structure
+        raw = raw.lstrip(" \u3000\u00a0")
+        text_ = clean_text(raw)
+        if text_ and (is_noise_line(text_) or is_page_number(text_) and not raw.startswith("\t") and _dashed(text_)):
+            continue
+        out.append(Line(no, raw, text_, page))
+    return out
+
+
+def _dashed(text: str) -> bool:
+    # only page numbers that look like page numbers ("— 3 —", "第3页"); a bare "3" may be data
+    return not text.strip().isdigit()
+
+
+# ----------------------------------------------------------------------------- tables
+
+_ONE_CELL = regex.compile(r"^\t[^\t]+$")
+_NUMBERED = regex.compile(r"^(\d{1,3})\s+(\S.*)$")
+
+
+def _cell(s: str) -> str:
+    return clean_text(remove_artifact_spaces(s))
+
+
+def _tab_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | None:
+    """Tab-separated rows from line i; blank lines may separate pages."""
+    rows: list[tuple[Line, list[str]]] = []
+    j = i
+    while j < len(lines):
+        ln = lines[j]
+        if not ln.text:
+            j += 1
+            continue
+        if "\t" in ln.raw and not _ONE_CELL.match(ln.raw):
+            rows.append((ln, [_cell(f) for f in ln.raw.split("\t")]))
+            j += 1
+            continue
+        break
+    if len(rows) < 2:
+        return None
+    while j > i and not lines[j - 1].text:
+        j -= 1
+    parts = _split_parts([r for _, r in rows], [ln for ln, _ in rows])
+    return j, parts
+
+
+def infer_dense_merges(table: Table, min_filled: float = 0.9) -> None:
+    """Text dumps of PDFs show a vertically merged cell as empty cells below its
+    text. In a column that is filled in nearly every row, an empty cell is such a
+    merge: give it to the cell above (as a span), as DOCX and PDF show it."""
+    rows = table.rows
+    if len(rows) < 5:
+        return
+    for c in range(table.n_cols):
+        cells = [row[c] for row in rows]
+        filled = sum(1 for cell in cells if cell is not None and cell.text)
+        if filled == len(rows) or filled < min_filled * len(rows):
+            continue
+        anchor = None
+        for r, cell in enumerate(cells):
+            if cell is None:
+                continue
+            if cell.text:
+                anchor = cell
+            elif anchor is not None and cell.row_span == 1 and cell.col_span == 1:
+                anchor.row_span += 1
+                rows[r][c] = None
+
+
+def _split_parts(rows: list[list[str]], lines: list[Line]) -> list[TablePart]:
+    """Cut rows into parts where the header row repeats (one part per page)."""
+    grid = make_cell_grid(rows)
+    h = detect_header_rows(grid)
+    header = [c.text for c in grid[0]] if h else None
+    parts: list[TablePart] = []
+    start = 0
+    for k in range(1, len(grid) + 1):
+        if k == len(grid) or (header and [c.text for c in grid[k]] == header):
+            parts.append(TablePart(grid[start:k], page=lines[start].page, header_rows=h if start == 0 else None))
+            start = k
+    return parts
+
+
+def _one_cell_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | None:
+    """One cell per line after a tab, rows separated by blank lines (DOCX dumps)."""
+    groups: list[list[str]] = []
+    cur: list[str] = []
+    j = i
+    while j < len(lines):
+        ln = lines[j]
+        if _ONE_CELL.match(ln.raw):
+            cur.append(_cell(ln.raw))
+        elif not ln.text:
+            if cur:
+                groups.append(cur)
+                cur = []
+        else:
+            break
+        j += 1
+    if cur:
+        groups.append(cur)
+    if len(groups) < 2:
+        return None
+    width, count = Counter(len(g) for g in groups).most_common(1)[0]
+    if width < 2 or count < 0.8 * len(groups):
+        return None
+    while j > i and not lines[j - 1].text:
+        j -= 1
+    return j, [TablePart(make_cell_grid(groups), page=lines[i].page)]
+
+
+def _numbered_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | None:
+    """A header line of labels, then rows "1 市发展改革委 4月 7日"; or at least
+    three such rows numbered 1, 2, 3... without a header."""
+    header: list[str] | None = None
+    j = i
+    first = lines[i].text
+    tokens = first.split(" ")
+    if len(tokens) >= 2 and is_header_like(make_cell_grid([tokens])[0]):
+        header = tokens
+        j += 1
+    rows: list[list[str]] = []
+    expect = 1
+    while j < len(lines):
+        ln = lines[j]
+        if not ln.text:
+            j += 1
+            continue
+        m = _NUMBERED.match(ln.text)
+        if not m or int(m.group(1)) != expect or _TERMINAL.search(ln.text):
+            break
+        rows.append([m.group(1), m.group(2)])
+        expect += 1
+        j += 1
+    if len(rows) < (1 if header else 3):
+        return None
+    width = len(header) if header else Counter(len(r[1].split(" ")) + 1 for r in rows).most_common(1)[0][0]
+    if width < 2:
+        return None
+    grid_rows = [header] if header else []
+    for seq, rest in rows:
+        toks = rest.split(" ")
+        fields = toks[: width - 2] + [" ".join(toks[width - 2 :])] if width > 2 else [rest]
+        grid_rows.append([seq] + [_cell(f) for f in fields])
+    while j > i and not lines[j - 1].text:
+        j -= 1
+    grid = make_cell_grid(grid_rows)
+    return j, [TablePart(grid, page=lines[i].page, header_rows=1 if header else 0)]
+
+
+_TABLE_FINDERS = (_one_cell_table, _tab_table, _numbered_table)
+
+
+# ----------------------------------------------------------------------------- paragraphs
+
+
+def _full_width(lines: list[Line]) -> int | None:
+    """The width of a full printed line, if the text is hard-wrapped (one printed
+    line per line, as PDF dumps are); None for one paragraph per line."""
+    widths = [display_width(ln.text) for ln in lines if ln.text and "\t" not in ln.raw]
+    long = [w for w in widths if w >= 30]
+    if len(long) < 5:
+        return None
+    buckets = Counter(w // 4 for w in long)
+    b, _ = buckets.most_common(1)[0]
+    near = sum(n for k, n in buckets.items() if abs(k - b) <= 1)
+    mode = max(w for w in long if abs(w // 4 - b) <= 1)
+    # hard-wrapped: many lines share one width, and few lines are much longer
+    much_longer = sum(1 for w in long if w > mode * 1.3)
+    if near >= 0.4 * len(long) and much_longer <= 0.1 * len(long) and mode <= 120:
+        return mode
+    return None
+
+
+def _reflow(lines: list[Line], full: int | None) -> list[Paragraph]:
+    paras: list[Paragraph] = []
+    cur: Line | None = None
+    cur_text = ""
+    for ln in lines:
+        if not ln.text:
+            continue
+        text = remove_artifact_spaces(ln.text)
+        if cur is not None and _continues(cur_text, prev_width, text, full):
+            cur_text = join_wrapped(cur_text, text)
+        else:
+            if cur is not None:
+                paras.append(Paragraph(cur_text, cur.page))
+            cur, cur_text = ln, text
+        prev_width = display_width(ln.text)
+    if cur is not None:
+        paras.append(Paragraph(cur_text, cur.page))
+    return paras
+
+
+def _continues(prev_text: str, prev_width: int, text: str, full: int | None) -> bool:
+    """Does `text` continue the paragraph whose last line was `prev_text`?"""
+    if _HEADING.match(text):
+        return False
+    if full:  # hard-wrapped: a full printed line runs on into the next
+        return prev_width >= full - 6
+    # one paragraph per line: a long line cut without closing punctuation was cut by a page break
+    return prev_width >= 80 and not _TERMINAL.search(prev_text)
+
+
+# ----------------------------------------------------------------------------- reader
+
+
+def parse_text(text: str) -> tuple[list[Block], list[Paragraph]]:
+    """Text -> (body blocks, furniture)."""
+    lines = _lines(text)
+    full = _full_width(lines)
+    blocks: list[Block] = []
+    pending: list[Line] = []
+    i = 0
+    while i < len(lines):
+        found = None
+        if lines[i].text:
+            for finder in _TABLE_FINDERS:
+                found = finder(lines, i)
+                if found:
+                    break
+        if found:
+            blocks.extend(_reflow(pending, full))
+            pending = []
+            end, parts = found
+            table = stitch(parts)
+            if finder is _tab_table:
+                infer_dense_merges(table)
+            blocks.append(table)
+            i = end
+        else:
+            pending.append(lines[i])
+            i += 1
+    blocks.extend(_reflow(pending, full))
+    n = 0
+    for b in blocks:
+        if isinstance(b, Table):
+            n += 1
+            b.index = n
+    return blocks, []
+
+
+@register("txt", (".txt", ".text", ".md"), sniff_text, priority=100)
+def read_text(data: bytes, path: str) -> Document:
+    text, encoding = decode_text(data, path)
+    blocks, furniture = parse_text(text)
+    pages = text.count("\f") + 1 if "\f" in text else None  # form feeds are the only page marks
+    doc = Document(path, "", "txt", pages, blocks, furniture)
+    if encoding not in ("utf-8", "utf-8-bom"):
+        doc.warnings.append(f"decoded as {encoding}")
+    return doc

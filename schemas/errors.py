@@ -1,0 +1,97 @@
+"""Typed errors with stable codes.
+
+Every file that cannot be ingested ends in the `errors` table with one of these
+codes. The codes are part of the output contract: never rename one; add new
+ones. `message` is one line that names the reason; the pipeline adds the file.
+"""
+from __future__ import annotations
+
+
+class NoticeError(Exception):
+    """Base of every expected failure on a bad input file."""
+
+    code = "error"
+    stage = "read"
+
+    def __init__(self, message: str, path: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class ReadError(NoticeError):
+    stage = "read"
+
+
+class EmptyFile(ReadError):
+    code = "empty_file"
+
+
+class UnsupportedFormat(ReadError):
+    code = "unsupported_format"
+
+
+class LegacyDoc(ReadError):
+    code = "legacy_doc"
+
+
+class CorruptPdf(ReadError):
+    code = "corrupt_pdf"
+
+
+class EncryptedPdf(ReadError):
+    code = "encrypted_pdf"
+
+
+class NoTextLayer(ReadError):
+    code = "no_text_layer"
+
+
+class CorruptDocx(ReadError):
+    code = "corrupt_docx"
+
+
+class ZipBomb(ReadError):
+    code = "zip_bomb"
+
+
+class UndecodableText(ReadError):
+    code = "undecodable_text"
+
+
+class TooLarge(ReadError):
+    code = "too_large"
+
+
+class Unreadable(ReadError):
+    """The file system refused: permission denied, vanished, a loop."""
+
+    code = "unreadable"
+
+
+class ExtractError(NoticeError):
+    stage = "extract"
+    code = "extract_failed"
+
+
+# code -> one-line meaning, for the README and `notices errors --help`.
+ERROR_CODES: dict[str, str] = {
+    "empty_file": "the file has zero bytes",
+    "unsupported_format": "the bytes are not PDF, DOCX or text (whatever the suffix says)",
+    "legacy_doc": "a legacy Word .doc / WPS file (OLE); convert it or install LibreOffice",
+    "corrupt_pdf": "the PDF cannot be parsed (truncated, broken xref, not really a PDF)",
+    "encrypted_pdf": "the PDF needs a user password to open",
+    "no_text_layer": "the PDF has pages but no text layer (scanned images); OCR it first",
+    "corrupt_docx": "the DOCX is not a valid Word package (bad zip, missing word/document.xml)",
+    "zip_bomb": "the DOCX would inflate beyond the decompressed-size limit",
+    "undecodable_text": "the text file is binary or in no known Chinese encoding",
+    "too_large": "the file or one of its tables exceeds a documented size limit",
+    "unreadable": "the file system refused to read the file (permission, loop, vanished)",
+    "extract_failed": "the document was read but extraction failed (a bug: please report it)",
+    "timeout": "the file took longer than the per-file time limit",
+    "memory_limit": "the file needed more memory than the per-worker cap",
+    "worker_crashed": "the worker process died while handling the file",
+}
