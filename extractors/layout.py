@@ -50,10 +50,12 @@ def fix_radicals(text: str) -> str:
     return text.translate(_radical_table())
 
 
+@lru_cache(maxsize=16384)  # called per glyph by the PDF reader: cache the class of each character
 def is_cjk(ch: str) -> bool:
     return bool(ch) and bool(_CJK_CHAR.match(ch))
 
 
+@lru_cache(maxsize=16384)
 def is_latin_word_char(ch: str) -> bool:
     return bool(ch) and bool(_LATIN_WORD_CHAR.match(ch))
 
@@ -91,6 +93,16 @@ _DIGIT_CJK_SPACE = regex.compile(rf"(?<=[0-9])[ \u00a0]+(?=[{CJK_CLASS}])|(?<=[{
 def remove_artifact_spaces(text: str) -> str:
     """Drop spaces between digits and CJK text: "2022年 3月 14日" -> "2022年3月14日"."""
     return _DIGIT_CJK_SPACE.sub("", text)
+
+
+# Spaces inside a date expression only: "4月 7日", "2022 年 3 月", "9 月 中旬".
+_DATE_SPACE = regex.compile(r"(?<=\d)[ \u00a0]+(?=[年月日时号点])|(?<=[年月])[ \u00a0]+(?=[\d上中下初底末])")
+
+
+def compact_date_spaces(text: str) -> str:
+    """Close the spaces an extractor left inside dates, and nowhere else, so
+    "市发展改革委 4月 7日" keeps the space between unit and date."""
+    return _DATE_SPACE.sub("", text)
 
 
 # Running page numbers: "— 3 —", "-3-", "– 3 –", "第3页", "第 3 页 共 12 页", "3 / 12", "3".

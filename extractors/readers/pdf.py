@@ -257,14 +257,17 @@ def _dedupe_chars(line: list[Char]) -> list[Char]:
 
 
 def _line_text(chars: list[Char]) -> str:
-    """One printed line to text. Spaces in the text are kept. A gap becomes a
-    space between two Latin words; between CJK characters or digits and CJK
-    only when it is wide (>= 0.4 em) and stands out from the line's usual gap,
-    so the autospace around digits ("2022 年") and letter-spaced justified lines
-    ("联 系 电 话") give no spaces, while a theme's "减灾  走进" keeps one."""
+    """One printed line to text. Spaces in the text are kept; a gap becomes a space:
+    * between two Latin words when wider than 0.15 em;
+    * between two CJK characters when wider than 0.15 em and wider than the line's
+      usual gap (a justified line stretched letter by letter, "联 系 电 话", gets
+      none), so a theme's "减灾 走进" keeps its space;
+    * between a digit or Latin letter and CJK only when wider than 0.45 em, as the
+      autospace Word and LibreOffice put around digits ("2022 年") is about 0.2 em.
+    """
     if not chars:
         return ""
-    size = statistics.median([c.bottom - c.top for c in chars if c.text != " "] or [10.0])
+    size = statistics.median([c.bottom - c.top for c in chars if is_cjk(c.text)] or [c.bottom - c.top for c in chars])
     gaps = [max(0.0, b.x0 - a.x1) for a, b in zip(chars, chars[1:]) if a.text != " " and b.text != " "]
     usual = statistics.median(gaps) if gaps else 0.0
     out = [chars[0].text]
@@ -272,9 +275,12 @@ def _line_text(chars: list[Char]) -> str:
         if a.text != " " and b.text != " ":
             gap = b.x0 - a.x1
             if is_latin_word_char(a.text) and is_latin_word_char(b.text):
-                if gap > 0.15 * size:
-                    out.append(" ")
-            elif gap >= 0.4 * size and gap >= 2.5 * usual + 0.1 * size:
+                space = gap > 0.15 * size
+            elif is_cjk(a.text) and is_cjk(b.text):
+                space = gap > 0.15 * size and gap >= 2.5 * usual + 0.1 * size
+            else:
+                space = gap > 0.45 * size and gap >= 2.5 * usual + 0.1 * size
+            if space:
                 out.append(" ")
         out.append(b.text)
     return fix_radicals("".join(out))

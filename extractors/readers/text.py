@@ -24,6 +24,7 @@ import regex
 
 from extractors.layout import (
     clean_text,
+    compact_date_spaces,
     is_noise_line,
     is_page_number,
     join_wrapped,
@@ -275,7 +276,7 @@ def _numbered_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | 
         m = _NUMBERED.match(ln.text)
         if not m or int(m.group(1)) != expect or _TERMINAL.search(ln.text):
             break
-        rows.append([m.group(1), m.group(2)])
+        rows.append([m.group(1), compact_date_spaces(m.group(2))])
         expect += 1
         j += 1
     if len(rows) < (1 if header else 3):

@@ -1,0 +1,29 @@
+"""Shared fixtures: the bundled samples and a cache of what the readers make of them."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples" / "notices"
+SEEDS = sorted(p.stem for p in SAMPLES.glob("*.txt"))
+FORMATS = ("txt", "docx", "pdf")
+
+
+def sample(stem_prefix: str, fmt: str) -> Path:
+    stem = next(s for s in SEEDS if s.startswith(stem_prefix))
+    return SAMPLES / f"{stem}.{fmt}"
+
+
+@lru_cache(maxsize=None)
+def read_sample(stem_prefix: str, fmt: str):
+    from extractors.readers import read_document
+
+    return read_document(sample(stem_prefix, fmt))
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    return SAMPLES

@@ -1,0 +1,49 @@
+"""Broken and unusual files: a typed error with a stable code, or correct text."""
+from __future__ import annotations
+
+import pytest
+
+from bad_inputs import CORPUS, SEED_TXT
+from extractors.readers import read_document
+from schemas.errors import NoticeError
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bad")
+    return {name: gen(folder / name) for name, (gen, _) in CORPUS.items()}
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_outcome(corpus, name):
+    expected = CORPUS[name][1]
+    path = corpus[name]
+    if expected == "ok":
+        doc = read_document(path)
+        assert len(list(doc.paragraphs())) > 5
+        return
+    with pytest.raises(NoticeError) as info:
+        read_document(path)
+    err = info.value
+    assert err.code == expected
+    assert str(path) in str(err)  # the message names the file
+    assert "\n" not in err.message  # one line
+
+
+@pytest.mark.parametrize("name", ["gbk.txt", "gb18030.txt", "utf16_bom.txt", "utf8_bom.txt"])
+def test_encodings_give_the_same_text_as_utf8(corpus, name):
+    expected = read_document(SEED_TXT)
+    doc = read_document(corpus[name])
+    assert doc.text() == expected.text()
+    assert next(doc.tables()).row_texts(0) == ["1", "市发展改革委", "4月7日"]
+
+
+def test_a_pdf_named_file_that_is_a_docx_is_read_as_docx(corpus):
+    doc = read_document(corpus["really_a_docx.pdf"])
+    assert doc.format == "docx"
+    assert any("docx" in w and ".pdf" in w for w in doc.warnings)
+
+
+def test_owner_password_pdf_is_read(corpus):
+    doc = read_document(corpus["owner_password_only.pdf"])
+    assert "2022年3月14日" in doc.text()
