@@ -84,6 +84,77 @@ def parse(
         console.print(f"[dim]page furniture (removed from the body): {len(doc.furniture)} lines, e.g. {doc.furniture[0].text!r}[/dim]")
 
 
+@app.command()
+def dates(
+    expressions: list[str] = typer.Argument(..., help="Date expressions, e.g. 9月中旬 10月30日前 每月坚持."),
+    year: Optional[int] = typer.Option(None, "--year", "-y", help="Reference year for dates without one."),
+    anchor: Optional[str] = typer.Option(None, "--anchor", help="Anchor date (YYYY-MM-DD) for relative expressions."),
+    find: bool = typer.Option(False, "--find", help="Find every date expression inside running text instead."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Normalise Chinese date expressions into typed ranges.
+
+    Python: extractors.dates.normalize(text, ref_year, ref_date) / find_dates(text, ref_year)
+    """
+    import datetime as dt
+
+    from extractors.dates import find_dates, normalize
+
+    ref_date = None
+    if anchor:
+        try:
+            ref_date = dt.date.fromisoformat(anchor)
+        except ValueError:
+            _fail(f"--anchor {anchor!r} is not a date (YYYY-MM-DD)")
+    if find:
+        found = [
+            {
+                "text": text,
+                "matches": [
+                    {"start": m.start, "end": m.end, "text": m.text, "span": m.span.to_json()}
+                    for m in find_dates(text, year, ref_date)
+                ],
+            }
+            for text in expressions
+        ]
+        if as_json:
+            _dump_json(found)
+        else:
+            for item in found:
+                for m in item["matches"]:
+                    console.print(f"[{m['start']}:{m['end']}] {m['text']}  {m['span']['kind']}  {_fmt_span(m)}", highlight=False)
+        return
+    spans = [normalize(text, ref_year=year, ref_date=ref_date) for text in expressions]
+    if as_json:
+        _dump_json([s.to_json() for s in spans])
+        return
+    table = RichTable(show_header=True, header_style="bold")
+    for col in ("text", "kind", "start", "end", "precision", "details", "warnings"):
+        table.add_column(col, overflow="fold", no_wrap=col in ("kind", "start", "end", "precision"))
+    for s in spans:
+        d = s.to_json()
+        table.add_row(s.text, s.kind, d["start"] or "", d["end"] or "", s.precision or "", _details(d), "; ".join(s.warnings))
+    console.print(table)
+
+
+def _details(d: dict) -> str:
+    parts = []
+    if d["time_start"] or d["time_end"]:
+        parts.append(f"time {d['time_start'] or ''}-{d['time_end'] or ''}")
+    if d["recurrence"]:
+        r = d["recurrence"]
+        parts.append(f"every {r['every']}" + (f" day {r['day']}" if r["day"] is not None else "") + (" (by)" if r["deadline"] else ""))
+    if d["offset"]:
+        o = d["offset"]
+        parts.append(f"{o['direction']} {o['number']} {o['unit']}" + (f" ({o['anchor']})" if o["anchor"] else ""))
+    return ", ".join(parts)
+
+
+def _fmt_span(m: dict) -> str:
+    span = m["span"]
+    return f"{span['start'] or ''}..{span['end'] or ''} {_details(span)}".strip()
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -1,0 +1,651 @@
+"""Chinese date and time expressions -> typed ranges (schemas.records.DateSpan).
+
+    normalize("9月中旬", ref_year=2022)
+    -> DateSpan(kind="period", start=2022-09-11, end=2022-09-20, precision="xun")
+    normalize("10月30日前", ref_year=2022)  -> deadline, end 2022-10-30
+    normalize("每月坚持")                    -> recurring, every month
+    normalize("活动结束后3个工作日内", ref_date=date(2022, 9, 30))
+    -> relative, 3 working days after the anchor: 2022-10-01 .. 2022-10-12 (National Day week)
+    find_dates("于2022年8月26日前将活动实施方案纸质版报县政务公开办公室")
+    -> [DateMatch(1, 12, "2022年8月26日前", deadline 2022-08-26)]
+
+How: the text is first normalised with a map back to the original positions
+(full-width digits, Chinese numerals where a date unit follows: 二〇二二年,
+十一月三十日, 三日内; spaces dropped), then matched by patterns assembled from
+the vocabulary in data/dates.toml, then each match is evaluated by a small
+function per kind. Nothing here raises on any input: failures become kind
+"unknown" with a warning.
+"""
+from __future__ import annotations
+
+import calendar
+import operator
+import datetime as dt
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import regex
+
+from schemas.records import DateMatch, DateSpan, Offset, Recurrence
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@lru_cache(maxsize=1)
+def vocab() -> dict:
+    with open(DATA / "dates.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def _alt(words) -> str:
+    """A regex alternation, longest words first so that 上中旬 wins over 上旬."""
+    return "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+# ----------------------------------------------------------------------------- pre-normalisation
+
+_ONE_TO_ONE = str.maketrans("０１２３４５６７８９．／－～〜：（）", "0123456789./-~~:()")
+_SPACE = set(" \t\r\n\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\u200b\ufeff")
+_NEEDS_TRANSLATION = regex.compile("[０-９．／－～〜：（）" + "".join(sorted(_SPACE)) + "]")
+_CN_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUM = "[〇零○一二两三四五六七八九十百]"
+_HAS_CN_NUM = regex.compile(_CN_NUM)
+_DELETE_SPACES = {ord(c): None for c in " \t\r\n\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\u200b\ufeff"}
+_CN_YEAR = regex.compile(r"[〇零○一二三四五六七八九]{4}(?=年)")
+_CN_UNIT = regex.compile(
+    rf"(?<![星期周礼拜])({_CN_NUM}+)(?=个?(?:工作日|自然日|月|日|号|天|周(?![岁年])|星期|季度|小时|时|点|分|年|半)|(?<=第){_CN_NUM}+)"
+)
+
+
+def _cn_value(s: str) -> int | None:
+    if not s:
+        return None
+    if all(ch in _CN_DIGIT for ch in s):
+        if len(s) == 1:
+            return _CN_DIGIT[s]
+        return int("".join(str(_CN_DIGIT[ch]) for ch in s))
+    total, cur = 0, 0
+    for ch in s:
+        if ch in _CN_DIGIT:
+            cur = _CN_DIGIT[ch]
+        elif ch == "十":
+            total += (cur or 1) * 10
+            cur = 0
+        elif ch == "百":
+            total += (cur or 1) * 100
+            cur = 0
+        else:
+            return None
+    return total + cur
+
+
+def prepare(text: str) -> tuple[str, list[int]]:
+    """Normalised text and, for each of its characters, its index in `text`."""
+    if not _NEEDS_TRANSLATION.search(text) and not _HAS_CN_NUM.search(text):
+        return text, range(len(text))  # nothing moves: positions are the identity
+    chars: list[str] = []
+    pos: list[int] = []
+    for i, ch in enumerate(text.translate(_ONE_TO_ONE)):
+        if ch in _SPACE:
+            continue
+        chars.append(ch)
+        pos.append(i)
+    norm = "".join(chars)
+    if not _HAS_CN_NUM.search(norm):
+        return norm, pos
+    out: list[str] = []
+    out_pos: list[int] = []
+    last = 0
+    spans = [(m.start(), m.end(), str(int("".join(str(_CN_DIGIT[c]) for c in m.group())))) for m in _CN_YEAR.finditer(norm)]
+    taken = {i for a, b, _ in spans for i in range(a, b)}
+    for m in _CN_UNIT.finditer(norm):
+        if m.start() in taken:
+            continue
+        value = _cn_value(m.group())
+        if value is not None:
+            spans.append((m.start(), m.end(), str(value)))
+    for a, b, digits in sorted(spans):
+        out.extend(norm[last:a])
+        out_pos.extend(pos[last:a])
+        out.extend(digits)
+        # the first digit maps to the numeral's first character, the rest to its last
+        out_pos.extend([pos[a]] + [pos[b - 1]] * (len(digits) - 1))
+        last = b
+    out.extend(norm[last:])
+    out_pos.extend(pos[last:])
+    return "".join(out), out_pos
+
+
+def prepare_text(text: str) -> str:
+    """`prepare` without the position map: what normalize() needs, faster."""
+    norm = text
+    if _NEEDS_TRANSLATION.search(norm):
+        norm = norm.translate(_ONE_TO_ONE).translate(_DELETE_SPACES)
+    if not _HAS_CN_NUM.search(norm):
+        return norm
+    return prepare(norm)[0]
+
+
+# ----------------------------------------------------------------------------- patterns
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, regex.Pattern]:
+    v = vocab()
+    month_parts = _alt(v["parts_of_month"])
+    year_parts = _alt(v["parts_of_year"])
+    year_suffix_parts = _alt([p[1:] for p in v["parts_of_year"] if p.startswith("年")] + ["上半年", "下半年", "全年"])
+    rel_years = _alt(v["relative_years"])
+    conn = _alt(v["range"]["connectors"])
+    dl_prefix = _alt(v["deadline"]["prefixes"])
+    # 前 ends a deadline unless it starts a word: 前往, 前夕, 前期, 前提 ...
+    dl_suffix = "|".join(
+        regex.escape(w) + ("(?![往来夕期列沿提景后])" if w.endswith("前") else "")
+        for w in sorted(v["deadline"]["suffixes"], key=len, reverse=True)
+    )
+    wd_prefix = _alt(v["weekdays"]["prefixes"])
+    wd_days = "".join(v["weekdays"]["days"])
+    ap = _alt(v["times"]["afternoon"] + v["times"]["morning"])
+
+    def atom(p: str, day_only: bool = False) -> str:
+        year = rf"(?:(?P<{p}y>(?:19|20)\d{{2}})年|(?P<{p}yr>{rel_years}))"
+        numeric = rf"(?P<{p}ny>(?:19|20)\d{{2}})(?P<{p}sep>[-./])(?P<{p}nm>\d{{1,2}})(?P={p}sep)(?P<{p}nd>\d{{1,2}})(?!\d)日?"
+        month = rf"(?P<{p}m>\d{{1,2}})月(?:份)?(?:(?P<{p}d>\d{{1,2}})[日号]|(?P<{p}mp>{month_parts})(?!心|央|国|秋))?"
+        quarter = rf"第?(?P<{p}q>[1-4])季度?(?P<{p}qp>末|底|初)?"
+        options = [
+            numeric,
+            rf"{year}?{month}",
+            rf"{year}?{quarter}",
+            rf"{year}(?P<{p}yp2>{year_suffix_parts})?",
+            rf"(?P<{p}yp>{year_parts})",
+        ]
+        if day_only:
+            options.append(rf"(?P<{p}d2>\d{{1,2}})[日号]")
+        return "(?:" + "|".join(options) + ")"
+
+    def weekday(p: str) -> str:
+        return rf"(?:\(?(?:{wd_prefix})(?P<{p}wd>[{wd_days}])\)?)"
+
+    def clock(p: str) -> str:
+        return (
+            rf"(?P<{p}ap>{ap})?(?P<{p}h>\d{{1,2}})"
+            rf"(?::(?P<{p}mi>\d{{2}})|[时点](?:(?P<{p}mi2>\d{{1,2}})分|(?P<{p}half>半))?)"
+        )
+
+    times = rf"(?:{clock('t1')}(?:(?:{conn}){clock('t2')})?)"
+    absolute = (
+        rf"(?P<pre>{dl_prefix})?{atom('a_')}{weekday('a_')}?{times}?"
+        rf"(?:(?P<conn>{conn}){atom('b_', day_only=True)}{weekday('b_')}?(?:{clock('t3')})?(?P<close>止)?)?"
+        rf"(?P<suf>{dl_suffix})?"
+    )
+    time_only = rf"(?P<pre>{dl_prefix})?{times}(?P<suf>{dl_suffix})?"
+    rv = v["relative"]
+    units = _alt(rv["units"])
+    relative = (
+        rf"(?:(?P<anchor>{_alt(rv['anchors'])})|(?P<ahead>{_alt(rv['before'])}))?"
+        rf"(?P<n>\d{{1,3}})(?P<unit>{units})(?!岁|年|[0-9])"
+        rf"(?P<dir>{_alt(rv['within'])}|后|前)?"
+    )
+    rc = v["recurring"]
+    recurring = (
+        rf"(?:(?:{_alt(rc['prefixes'])})(?:一|1)?(?P<every>{_alt(rc['units'])})"
+        rf"(?:(?P<rday>\d{{1,2}})[日号]|(?:{wd_prefix})?(?P<rwd>[{wd_days}](?![0-9月日]))|(?P<rpart>末|底|初))?"
+        rf"(?P<rdl>{dl_suffix})?(?:{_alt(rc['fillers'])})*"
+        rf"|(?P<regular>{_alt(rc['words'])}))"
+    )
+    continuous = rf"(?P<cont>{_alt(v['continuous']['words'])})"
+    # what a date expression can start with: trying the full pattern only there makes
+    # find_dates about ten times faster than letting the engine try every position
+    starts = (
+        list(v["deadline"]["prefixes"]) + list(rv["anchors"]) + list(rv["before"]) + list(rc["prefixes"])
+        + list(rc["words"]) + list(v["continuous"]["words"]) + list(v["relative_years"]) + list(v["parts_of_year"])
+        + ["第"]
+    )
+    flags = regex.V0
+    return {
+        "absolute": regex.compile(absolute, flags),
+        "time": regex.compile(time_only, flags),
+        "relative": regex.compile(relative, flags),
+        "recurring": regex.compile(recurring, flags),
+        "continuous": regex.compile(continuous, flags),
+        "any": regex.compile(
+            rf"(?P<A>{absolute})|(?P<R>{relative})|(?P<C>{recurring})|(?P<K>{continuous})",
+            flags,
+        ),
+        "start": regex.compile(rf"\d|{_alt(starts)}", flags),
+    }
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+
+class _Invalid(Exception):
+    pass
+
+
+_GROUP_INDEX: dict[int, dict[str, int]] = {}  # id(pattern) -> name -> group number; patterns live forever
+_ATOM_KEYS = ("ny", "nm", "nd", "y", "yr", "m", "d", "mp", "q", "qp", "yp", "yp2", "d2", "wd")
+_ATOM_GETTERS: dict[tuple[int, str], operator.itemgetter] = {}
+
+
+class _Groups:
+    """A match's groups by name, read from one `groups()` tuple: named lookups
+    on a regex match cost about a microsecond each, and we make dozens.
+    (`Pattern.groupindex` builds a new dict on every access, so it is cached.)"""
+
+    __slots__ = ("vals", "index", "key")
+
+    def __init__(self, m: regex.Match):
+        pattern = m.re
+        self.key = id(pattern)
+        index = _GROUP_INDEX.get(self.key)
+        if index is None:
+            index = _GROUP_INDEX[self.key] = dict(pattern.groupindex)
+            for p in ("a_", "b_"):
+                _ATOM_GETTERS[(self.key, p)] = operator.itemgetter(*(index.get(p + k, 0) for k in _ATOM_KEYS))
+        self.vals = (None,) + m.groups()  # index 0: a group the pattern does not have
+        self.index = index
+
+    def __call__(self, name: str):
+        return self.vals[self.index.get(name, 0)]
+
+    def atom_fields(self, p: str) -> tuple:
+        return _ATOM_GETTERS[(self.key, p)](self.vals)
+
+
+@dataclass
+class _Atom:
+    year: int | None = None
+    year_explicit: bool = False
+    year_rel: int | None = None
+    month: int | None = None
+    day: int | None = None
+    month_part: str | None = None
+    year_part: str | None = None
+    quarter: int | None = None
+    quarter_part: str | None = None
+    weekday: int | None = None
+
+
+def _int(s) -> int | None:
+    return int(s) if s else None
+
+
+def _atom(g: _Groups, p: str) -> _Atom | None:
+    if p == "b_" and not g("conn"):
+        return None
+    ny, nm, nd, y, yr, month, d, mp, q, qp, yp, yp2, d2, wd = g.atom_fields(p)
+    a = _Atom()
+    if ny:
+        a.year, a.month, a.day, a.year_explicit = int(ny), int(nm), int(nd), True
+    else:
+        yp = yp or yp2
+        if not (y or yr or month or q or yp or d2):
+            return None
+        if y:
+            a.year, a.year_explicit = int(y), True
+        elif yr:
+            a.year_rel = vocab()["relative_years"][yr]
+        a.month = int(month) if month else None
+        d = d or d2
+        a.day = int(d) if d else None
+        a.month_part = mp
+        a.quarter = int(q) if q else None
+        a.quarter_part = qp
+        if yp:
+            parts = vocab()["parts_of_year"]
+            a.year_part = yp if yp in parts else "年" + yp if "年" + yp in parts else yp
+    if wd:
+        a.weekday = vocab()["weekdays"]["days"][wd]
+    return a
+
+
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _last_day(year: int, month: int) -> int:
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _MONTH_DAYS[month]
+
+
+def _date(year: int, month: int, day: int) -> dt.date:
+    if not 1 <= month <= 12:
+        raise _Invalid(f"no month {month}")
+    if not 1 <= day <= _last_day(year, month):
+        raise _Invalid(f"no day {month}月{day}日 in {year}")
+    return dt.date(year, month, day)
+
+
+def _span(a: _Atom, year: int) -> tuple[dt.date, dt.date, str]:
+    """The first and last day an atom covers, and its precision."""
+    if a.month is not None:
+        if not 1 <= a.month <= 12:
+            raise _Invalid(f"no month {a.month}")
+        last = _last_day(year, a.month)
+        if a.day is not None:
+            d = _date(year, a.month, a.day)
+            return d, d, "day"
+        if a.month_part:
+            first_day, last_day = vocab()["parts_of_month"][a.month_part]
+            if first_day == 0:  # 月底 / 月末: the last day
+                d = dt.date(year, a.month, last)
+                return d, d, "day"
+            return dt.date(year, a.month, first_day), dt.date(year, a.month, last_day or last), "xun"
+        return dt.date(year, a.month, 1), dt.date(year, a.month, last), "month"
+    if a.quarter is not None:
+        m0 = 3 * (a.quarter - 1) + 1
+        start, end = dt.date(year, m0, 1), dt.date(year, m0 + 2, _last_day(year, m0 + 2))
+        if a.quarter_part in ("末", "底"):
+            return end, end, "day"
+        if a.quarter_part == "初":
+            return start, dt.date(year, m0, _last_day(year, m0)), "month"
+        return start, end, "quarter"
+    if a.day is not None:
+        raise _Invalid("a day without a month")
+    if a.year_part:
+        m1, d1, m2, d2, precision = vocab()["parts_of_year"][a.year_part]
+        start = dt.date(year, m1, d1 or _last_day(year, m1))
+        end = dt.date(year, m2, d2 or _last_day(year, m2))
+        return start, end, precision
+    return dt.date(year, 1, 1), dt.date(year, 12, 31), "year"
+
+
+def _resolve_year(a: _Atom, ref_year: int | None) -> int | None:
+    if a.year_explicit:
+        return a.year
+    if ref_year is None:
+        return None
+    return ref_year + (a.year_rel or 0)
+
+
+_COARSE = {"day": 0, "xun": 1, "month": 2, "quarter": 3, "half_year": 4, "year": 5}
+
+
+def _clock(g: _Groups, p: str) -> dt.time | None:
+    h = g(p + "h")
+    if h is None:
+        return None
+    hour = int(h)
+    minute = int(g(p + "mi") or g(p + "mi2") or (30 if g(p + "half") else 0))
+    ap = g(p + "ap")
+    if ap in vocab()["times"]["afternoon"] and hour < 12:
+        hour += 12
+    if not (0 <= hour <= 24 and 0 <= minute < 60):
+        raise _Invalid(f"no time {h}:{minute:02d}")
+    return dt.time(hour % 24, minute)
+
+
+def _times(g: _Groups, span: DateSpan, deadline: bool) -> None:
+    t1, t2 = _clock(g, "t1"), _clock(g, "t2")
+    # 下午2:30—5:00: the second time is in the afternoon too
+    if t1 and t2 and g("t1ap") in vocab()["times"]["afternoon"] and not g("t2ap") and t2.hour < 12:
+        t2 = dt.time(t2.hour + 12, t2.minute)
+    if t2 is not None:
+        span.time_start, span.time_end = t1, t2
+    elif t1 is not None:
+        if deadline:
+            span.time_end = t1
+        else:
+            span.time_start = t1
+
+
+def _check_weekday(a: _Atom, d: dt.date, span: DateSpan) -> None:
+    if a.weekday and d.isoweekday() != a.weekday:
+        names = "一二三四五六日"
+        span.warnings.append(
+            f"{d.isoformat()} is a 星期{names[d.isoweekday() - 1]}, the text says 星期{names[a.weekday - 1]}"
+        )
+
+
+def _eval_absolute(g: _Groups, text: str, ref_year: int | None) -> DateSpan:
+    span = DateSpan(text)
+    a, b = _atom(g, "a_"), _atom(g, "b_")
+    suf, pre = g("suf"), g("pre")
+    deadline = bool(pre) or bool(suf and suf not in ("止", "为止")) or bool(suf in ("止", "为止") and not b)
+    year = _resolve_year(a, ref_year)
+    if year is None:
+        span.warnings.append("no year: give ref_year (the notice's year)")
+        span.kind = "deadline" if deadline and not b else ("range" if b else "day")
+        return span
+    a_start, a_end, a_prec = _span(a, year)
+    if a.day is not None or a.month_part:
+        _check_weekday(a, a_start, span)
+    if b is not None:
+        if b.month is None and b.year is None and b.year_rel is None and b.quarter is None and not b.year_part:
+            b.month = a.month  # 5月14日至21日: the month carries over
+        if b.year_rel is not None:
+            b.year, b.year_explicit = year + b.year_rel, True
+        b_year = b.year if b.year_explicit else year
+        b_start, b_end, b_prec = _span(b, b_year)
+        if b_end < a_start and not b.year_explicit:
+            b_start, b_end, b_prec = _span(b, b_year + 1)  # 12月20日至1月10日 crosses the year
+        if b_end < a_start:
+            raise _Invalid(f"the range ends ({b_end}) before it starts ({a_start})")
+        if b.day is not None:
+            _check_weekday(b, b_start, span)
+        span.kind, span.start, span.end = "range", a_start, b_end
+        span.precision = max(a_prec, b_prec, key=_COARSE.get)
+        t1, t3 = _clock(g, "t1"), _clock(g, "t3")
+        span.time_start, span.time_end = t1, t3
+        return span
+    _times(g, span, deadline)
+    if deadline:
+        span.kind, span.start, span.end, span.precision = "deadline", None, a_end, a_prec
+        if suf in ("前",) and a_prec == "month" and not a.month_part:
+            span.warnings.append("'X月前' may also mean before the month starts; read as by its end")
+        return span
+    span.start, span.end, span.precision = a_start, a_end, a_prec
+    span.kind = "day" if a_prec == "day" else "period"
+    return span
+
+
+@lru_cache(maxsize=1)
+def _working_calendar() -> tuple[frozenset, frozenset, int, int]:
+    """chinese-calendar's tables of public holidays and adjusted working days.
+    Its own is_workday() re-validates the year range on every call (about 50 us
+    a day); we ask the same tables directly."""
+    from chinese_calendar.constants import holidays, workdays
+
+    return frozenset(holidays), frozenset(workdays), min(holidays).year, max(holidays).year
+
+
+def _working_days_after(anchor: dt.date, n: int, span: DateSpan) -> dt.date:
+    """The n-th working day after `anchor`, by China's official calendar."""
+    holidays, workdays, first_year, last_year = _working_calendar()
+    d, left, warned = anchor, n, False
+    while left > 0:
+        d += dt.timedelta(days=1)
+        if not first_year <= d.year <= last_year and not warned:
+            span.warnings.append(
+                f"the working-day calendar (chinese-calendar) does not cover {d.year} "
+                f"(it covers {first_year}-{last_year}): counted Monday-Friday only"
+            )
+            warned = True
+        if d in workdays or (d.weekday() < 5 and d not in holidays):
+            left -= 1
+    return d
+
+
+def _eval_relative(g: _Groups, text: str, ref_date: dt.date | None) -> DateSpan:
+    n = int(g("n"))
+    unit = vocab()["relative"]["units"][g("unit")]
+    anchor, ahead, direction_word = g("anchor"), g("ahead"), g("dir")
+    if ahead or (direction_word == "前") or (anchor and anchor.endswith("前") and not direction_word):
+        direction = "before"
+    elif direction_word in vocab()["relative"]["within"]:
+        direction = "within"
+    else:
+        direction = "after"
+    if not (anchor or ahead or direction_word):
+        return DateSpan(text, "unknown", warnings=["a number of days with no anchor or direction"])
+    span = DateSpan(text, "relative", offset=Offset(n, unit, direction, anchor or ahead))
+    if ref_date is None:
+        return span
+    span.precision = "day"
+    if unit == "working_days":
+        if direction == "before":
+            span.warnings.append("working days counted backwards are not resolved")
+            return span
+        end = _working_days_after(ref_date, n, span)
+    elif unit in ("days", "weeks"):
+        delta = dt.timedelta(days=n * (7 if unit == "weeks" else 1))
+        end = ref_date - delta if direction == "before" else ref_date + delta
+    else:
+        span.warnings.append(f"an offset in {unit} is not resolved to dates")
+        return span
+    if direction == "before":
+        span.start, span.end = end, end
+    else:
+        span.start, span.end = ref_date + dt.timedelta(days=1), end
+    return span
+
+
+def _eval_recurring(g: _Groups, text: str) -> DateSpan:
+    if g("regular"):
+        return DateSpan(text, "recurring", recurrence=Recurrence(None))
+    every = vocab()["recurring"]["units"][g("every")]
+    day = _int(g("rday"))
+    if g("rwd"):
+        day = vocab()["weekdays"]["days"][g("rwd")]
+    if g("rpart") in ("末", "底"):
+        day = -1
+    rec = Recurrence(every, day, deadline=bool(g("rdl")))
+    span = DateSpan(text, "recurring", recurrence=rec)
+    if day is not None and every == "month" and not 1 <= day <= 31 and day != -1:
+        raise _Invalid(f"no day {day} in a month")
+    return span
+
+
+def _eval_time(g: _Groups, text: str, ref_date: dt.date | None) -> DateSpan:
+    deadline = bool(g("suf") or g("pre"))
+    span = DateSpan(text, "unknown")
+    _times(g, span, deadline)
+    if ref_date is not None:
+        span.kind = "deadline" if deadline else "day"
+        span.end = ref_date
+        span.start = None if deadline else ref_date
+        span.precision = "day"
+    else:
+        span.warnings.append("a time without a date")
+    return span
+
+
+def _evaluate(kind: str, m: regex.Match, text: str, ref_year: int | None, ref_date: dt.date | None) -> DateSpan:
+    g = _Groups(m)
+    try:
+        if kind == "absolute":
+            return _eval_absolute(g, text, ref_year)
+        if kind == "relative":
+            return _eval_relative(g, text, ref_date)
+        if kind == "recurring":
+            return _eval_recurring(g, text)
+        if kind == "time":
+            return _eval_time(g, text, ref_date)
+        return DateSpan(text, "continuous")
+    except _Invalid as e:
+        return DateSpan(text, "unknown", warnings=[f"invalid date: {e}"])
+
+
+# ----------------------------------------------------------------------------- API
+
+_STRIP = "。，,；;：:、.!！?？()（）[]【】“”\"'‘’ "
+
+
+def normalize(text: str, ref_year: int | None = None, ref_date: dt.date | None = None) -> DateSpan:
+    """One date expression -> DateSpan. Dates without a year take `ref_year`
+    (else `ref_date`'s year); relative expressions are resolved against
+    `ref_date` (the anchor event's date) when given. Never raises."""
+    try:
+        return _normalize(text, ref_year, ref_date)
+    except Exception as e:  # a bug must not stop a batch: report it on the value
+        return DateSpan(text, "unknown", warnings=[f"internal error: {type(e).__name__}: {e}"])
+
+
+def _normalize(text: str, ref_year: int | None, ref_date: dt.date | None) -> DateSpan:
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    if ref_year is None and ref_date is not None:
+        ref_year = ref_date.year
+    core = prepare_text(text).strip(_STRIP)
+    if not core:
+        return DateSpan(text, "unknown", warnings=["empty"])
+    pats = _patterns()
+    m = pats["any"].fullmatch(core)
+    if m:
+        return _evaluate(_KIND_OF_GROUP[m.lastgroup], m, text, ref_year, ref_date)
+    m = pats["time"].fullmatch(core)
+    if m:
+        return _evaluate("time", m, text, ref_year, ref_date)
+    found = find_dates(text, ref_year=ref_year, ref_date=ref_date, include_vague=True)
+    if not found:
+        return DateSpan(text, "unknown", warnings=["not a date expression"])
+    dated = [f for f in found if f.span.start or f.span.end]
+    if len(dated) > 1 and all(f.span.kind in ("day", "period", "range") for f in dated):
+        span = DateSpan(text, "range", min(f.span.start for f in dated), max(f.span.end for f in dated))
+        span.precision = max((f.span.precision for f in dated), key=_COARSE.get)
+        span.warnings.append("several dates: " + "、".join(f.text for f in dated))
+        return span
+    best = max(found, key=lambda f: (f.span.kind != "continuous", f.end - f.start))
+    span = best.span
+    span.text = text
+    span.warnings.append(f"date read from part of the text: {best.text!r}")
+    return span
+
+
+_KIND_OF_GROUP = {"R": "relative", "C": "recurring", "A": "absolute", "K": "continuous"}
+
+
+def find_dates(
+    text: str,
+    ref_year: int | None = None,
+    ref_date: dt.date | None = None,
+    include_vague: bool = False,
+) -> list[DateMatch]:
+    """Every date expression in running text, with its character span in `text`.
+
+    By default leaves out what names rather than schedules: bare years
+    ("2022年全市政务公开重点工作安排") and words of continuous duty (及时, 持续),
+    which running text is full of; `include_vague=True` keeps them.
+    """
+    if not text:
+        return []
+    if ref_year is None and ref_date is not None:
+        ref_year = ref_date.year
+    norm, pos = prepare(text)
+    out: list[DateMatch] = []
+    pats = _patterns()
+    any_pattern = pats["any"]
+    done = 0
+    for s in pats["start"].finditer(norm):
+        if s.start() < done:
+            continue
+        m = any_pattern.match(norm, s.start())
+        if not m or m.end() == m.start():
+            continue
+        done = m.end()
+        group = m.lastgroup
+        kind = _KIND_OF_GROUP[group]
+        a, b = m.span(group)
+        start, end = pos[a], pos[b - 1] + 1
+        original = text[start:end]
+        try:
+            span = _evaluate(kind, m, original, ref_year, ref_date)
+        except Exception as e:
+            span = DateSpan(original, "unknown", warnings=[f"internal error: {type(e).__name__}: {e}"])
+        if not include_vague:
+            if span.kind == "continuous":
+                continue
+            if span.kind == "period" and span.precision == "year" and regex.fullmatch(r"\d{4}年", norm[a:b]):
+                continue
+            if span.kind == "unknown" and kind == "relative":
+                continue
+        out.append(DateMatch(start, end, original, span))
+    return out
