@@ -647,5 +647,7 @@ def find_dates(
                 continue
             if span.kind == "unknown" and kind == "relative":
                 continue
+            if span.kind == "recurring" and span.recurrence and span.recurrence.every is None:
+                continue  # 定期 ("regularly") in running text schedules nothing
         out.append(DateMatch(start, end, original, span))
     return out

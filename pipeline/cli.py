@@ -85,6 +85,50 @@ def parse(
 
 
 @app.command()
+def extract(
+    file: Path = typer.Argument(..., help="A notice file: PDF, DOCX or text."),
+    as_json: bool = typer.Option(False, "--json", help="Print the extraction as JSON."),
+) -> None:
+    """Show what the extractors find in one notice: metadata, rows, body dates.
+
+    Python: extractors.notice.extract_file(path) -> ExtractionResult
+    """
+    from dataclasses import asdict
+
+    from extractors.notice import extract_file
+
+    try:
+        r = extract_file(file)
+    except NoticeError as e:
+        _fail(f"{file}: {e.message} [{e.code}]")
+    if as_json:
+        _dump_json(asdict(r))
+        return
+    m = r.meta
+    rows = [("title", m.title), ("issuer", m.issuer), ("doc_number", m.doc_number.text if m.doc_number else None),
+            ("recipients", "；".join(m.recipients)), ("issue_date", m.issue_date), ("year", f"{m.year} (from {m.year_source})"),
+            ("attachments", "；".join(m.attachments)),
+            ("contacts", " ".join(m.contact_names + m.contact_phones + m.contact_emails))]
+    for k, v in rows:
+        console.print(f"[bold]{k:>11}[/bold] {v if v not in (None, '') else '—'}", highlight=False)
+    table = RichTable(title=f"{len(r.items)} items", show_lines=False)
+    for col in ("#", "type", "page/table/row", "units", "theme/task", "date", "kind", "start", "end", "warnings"):
+        table.add_column(col, overflow="fold")
+    for it in r.items:
+        d = it.date
+        table.add_row(str(it.item_no), it.item_type, f"{it.source_page or '-'}/{it.source_table or '-'}/{it.source_row or '-'}",
+                      "、".join(it.units_canonical), (it.theme or it.task or it.category or "")[:40], it.date_text or "",
+                      d.kind if d else "", str(d.start or "") if d else "", str(d.end or "") if d else "", "; ".join(it.warnings))
+    console.print(table)
+    for bd in r.dates:
+        console.print(f"[dim]date in text:[/dim] {bd.date.text} ({bd.date.kind} {bd.date.start or ''}..{bd.date.end or ''}) — {bd.sentence[:60]}", highlight=False)
+    if r.unknown_units:
+        console.print(f"[yellow]units not in the alias table or dictionary ({len(r.unknown_units)}):[/yellow] {'、'.join(r.unknown_units)}", highlight=False)
+    for w in r.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+
+
+@app.command()
 def dates(
     expressions: list[str] = typer.Argument(..., help="Date expressions, e.g. 9月中旬 10月30日前 每月坚持."),
     year: Optional[int] = typer.Option(None, "--year", "-y", help="Reference year for dates without one."),
@@ -135,6 +179,59 @@ def dates(
         d = s.to_json()
         table.add_row(s.text, s.kind, d["start"] or "", d["end"] or "", s.precision or "", _details(d), "; ".join(s.warnings))
     console.print(table)
+
+
+@app.command("eval")
+def eval_(
+    gold: Path = typer.Option(Path("samples/gold"), "--gold", help="Folder of gold JSON files."),
+    samples: Path = typer.Option(Path("samples/notices"), "--samples", help="Folder with the notices the gold describes."),
+    formats: str = typer.Option("txt,docx,pdf", "--formats", help="Comma-separated formats to evaluate."),
+    threshold: float = typer.Option(0.98, "--threshold", help="F1 a gated field must reach on every file."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Precision, recall and F1 per field, per file and overall, against the gold.
+
+    Python: pipeline.evaluate.evaluate(gold_dir, samples_dir, formats) -> Report
+    """
+    from pipeline.evaluate import GATED, ITEM_FIELDS, META_FIELDS, evaluate
+
+    if not gold.is_dir():
+        _fail(f"{gold}: no such folder of gold files")
+    report = evaluate(gold, samples, tuple(f.strip() for f in formats.split(",") if f.strip()))
+    fields = list(META_FIELDS) + list(ITEM_FIELDS)
+    failures = report.failures(threshold)
+    if as_json:
+        _dump_json({
+            "files": [{"source": f.source, "format": f.format, "error": f.error,
+                       "fields": {n: {"precision": s.precision, "recall": s.recall, "f1": s.f1, "tp": s.tp, "fp": s.fp, "fn": s.fn}
+                                  for n, s in f.scores.items() if s.counted}} for f in report.files],
+            "overall": {n: {"precision": s.precision, "recall": s.recall, "f1": s.f1} for n, s in report.overall().items() if s.counted},
+            "failures": [list(x) for x in failures],
+        })
+    else:
+        table = RichTable(title="F1 per field (— = nothing to find)", show_lines=False)
+        table.add_column("file", no_wrap=True)
+        short = {"doc_number_prefix": "dn_prefix", "doc_number_year": "dn_year", "doc_number_seq": "dn_seq",
+                 "contact_names": "c_names", "contact_phones": "c_phones", "contact_emails": "c_emails",
+                 "units_canonical": "units_canon", "subcategory": "subcat"}
+        for name in fields:
+            table.add_column(short.get(name, name) + ("" if name in GATED else "*"), justify="right")
+        for f in report.files:
+            row = [f"{f.source[:3]}.{f.format}"]
+            for name in fields:
+                s = f.scores.get(name)
+                row.append("ERR" if f.error else ("—" if s is None or not s.counted else f"{s.f1:.2f}"))
+            table.add_row(*row)
+        overall = report.overall()
+        table.add_row("[bold]overall[/bold]", *[f"{overall[n].f1:.3f}" if n in overall and overall[n].counted else "—" for n in fields])
+        console.print(table)
+        console.print("* not gated: reported only (text dumps cannot show 工作任务 groups exactly)")
+        for src, fmt, name, f1 in failures:
+            console.print(f"[red]below {threshold}:[/red] {src}.{fmt} {name} F1={f1:.3f}", highlight=False)
+        if not failures:
+            console.print(f"[green]every gated field has F1 >= {threshold} on every file[/green]")
+    if failures:
+        raise typer.Exit(1)
 
 
 def _details(d: dict) -> str:

@@ -73,3 +73,76 @@ class DateMatch:
     end: int
     text: str
     span: DateSpan
+
+
+@dataclass
+class DocNumber:
+    """发文字号: 资雁府办发〔2022〕58号 -> prefix 资雁府办发, year 2022, seq 58."""
+
+    text: str
+    prefix: str | None
+    year: int | None
+    seq: int | None
+
+
+@dataclass
+class NoticeMeta:
+    """What a notice says about itself (its header and signature)."""
+
+    title: str | None = None
+    issuer: str | None = None
+    doc_number: DocNumber | None = None
+    recipients: list[str] = field(default_factory=list)
+    issue_date: dt.date | None = None
+    attachments: list[str] = field(default_factory=list)
+    contact_names: list[str] = field(default_factory=list)
+    contact_phones: list[str] = field(default_factory=list)
+    contact_emails: list[str] = field(default_factory=list)
+    year: int | None = None
+    year_source: str | None = None  # issue_date | doc_number | title | body
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Item:
+    """One schedule or responsibility row (or one unit of a list) with provenance."""
+
+    item_no: int
+    item_type: str  # schedule | task | list
+    category: str | None = None
+    subcategory: str | None = None
+    task: str | None = None
+    theme: str | None = None
+    units: list[str] = field(default_factory=list)
+    units_canonical: list[str] = field(default_factory=list)
+    date_text: str | None = None
+    date: DateSpan | None = None
+    source_page: int | None = None
+    source_table: int | None = None
+    source_row: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BodyDate:
+    """A date expression found in the notice's running text, with its sentence."""
+
+    sentence: str
+    date: DateSpan
+    source_page: int | None = None
+    block: int | None = None
+
+
+@dataclass
+class ExtractionResult:
+    """Everything extracted from one file: the unit the pipeline writes."""
+
+    doc_id: str
+    source_path: str
+    source_format: str
+    page_count: int | None
+    meta: NoticeMeta
+    items: list[Item] = field(default_factory=list)
+    dates: list[BodyDate] = field(default_factory=list)
+    unknown_units: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)

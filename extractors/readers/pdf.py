@@ -434,6 +434,8 @@ def _starts_paragraph(prev: Line, ln: Line, m: _Margins) -> bool:
         return True  # a title and the body, or body and a table note
     if ln.x0 > m.left + 0.8 * cw:
         return True  # first-line indent, centred or right-aligned
+    if prev.x0 > m.left + 3 * cw:
+        return True  # the previous line was centred or right-aligned (a title, a signature): it stood alone
     if prev.x1 < m.right - 1.2 * cw:
         return True  # the previous line stopped short: its paragraph ended
     if prev.page == ln.page and ln.top - prev.bottom > 2.0 * max(ln.size, prev.size):

@@ -1,0 +1,256 @@
+"""A notice's metadata: issuer, document number, title, recipients, issue date,
+attachments, contacts, and the reference year for dates without one.
+
+Everything is found in the document model's front matter (the blocks before the
+body text), the signature block, and small form tables such as a telegram's
+发电单位 / 密级 header; each finder is a small function of text lines.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import regex
+
+from extractors.dates import normalize
+from extractors.units import _split_outside_brackets
+from schemas.document import Document, Paragraph, Table
+from schemas.records import DocNumber, NoticeMeta
+
+FRONT_BLOCKS = 14  # the header of a notice fits in its first blocks
+
+DOC_NUMBER = regex.compile(
+    r"(?P<prefix>[\p{Han}]{1,15}?)?[ \t]*[〔\[［(（【](?P<year>(?:19|20)\d{2})[〕\]］)）】][ \t]*(?P<seq>\d{1,5})[ \t]*号"
+)
+ORG = regex.compile(
+    r"^[\p{Han}（）()]{2,40}?(?:办公室|办公厅|人民政府|政府|委员会|领导小组|指挥部|管委会|局|厅|委|办|中心|部|院|会)$"
+)
+TITLE_END = regex.compile(r"(?:通知|通报|方案|安排|意见|决定|办法|规定|规划|函|报告|批复|公告|通告|细则|要点|计划|纪要|预案|名单|的通知)$")
+_DATE_LINE = regex.compile(
+    r"^\s*(?:(?:19|20)\d{2}|[〇零○一二三四五六七八九]{4})\s*年\s*[\d〇零一二三四五六七八九十]{1,3}\s*月"
+    r"\s*[\d〇零一二三四五六七八九十]{1,3}\s*日\s*$"
+)
+_ATTACHMENT = regex.compile(r"^附\s*件\s*[：:]\s*(?P<rest>.+)$")
+_NUMBERED = regex.compile(r"^\s*(\d{1,2})\s*[.．、]\s*(.+)$")
+_CONTACT_NAME = regex.compile(r"联\s*系\s*人\s*[：:]\s*(?P<names>[^，,；;。）)\n]+)")
+_PHONE_FIELD = regex.compile(r"(?:联系电话|电话|手机|传真|座机)\s*[：:]\s*(?P<nums>[\d\-－—、，,（）()\s传真手机座机]+)")
+_PHONE = regex.compile(r"(?<!\d)(?:0\d{2,3}[-－]?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")
+_EMAIL = regex.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_YEAR = regex.compile(r"(?:19|20)\d{2}(?=\s*年)")
+_SPACES = regex.compile(r"\s+")
+
+
+@dataclass
+class Line:
+    """A line of the front matter: a paragraph, or a cell of a small form table."""
+
+    text: str
+    block: int
+    in_table: bool = False
+
+
+def front_lines(doc: Document, limit: int = FRONT_BLOCKS) -> list[Line]:
+    lines: list[Line] = []
+    for i, block in enumerate(doc.blocks[:limit]):
+        if isinstance(block, Paragraph):
+            lines.append(Line(block.text, i))
+        elif isinstance(block, Table) and len(block.rows) + len(block.header) <= 4:
+            for row in block.header + block.rows:
+                for cell in row:
+                    if cell is not None and cell.text:
+                        lines.append(Line(cell.text, i, True))
+    return lines
+
+
+def paragraphs(doc: Document) -> list[tuple[int, Paragraph]]:
+    return [(i, b) for i, b in enumerate(doc.blocks) if isinstance(b, Paragraph)]
+
+
+# ----------------------------------------------------------------------------- finders
+
+
+def find_doc_number(lines: list[Line]) -> tuple[DocNumber | None, int | None]:
+    """The number standing alone in the front matter (not one cited in a sentence)."""
+    for ln in lines:
+        if len(ln.text) > 40 or "。" in ln.text or "《" in ln.text:
+            continue
+        m = DOC_NUMBER.search(ln.text)
+        if m:
+            text = _SPACES.sub("", m.group(0))
+            return DocNumber(text, m.group("prefix") or None, int(m.group("year")), int(m.group("seq"))), ln.block
+    return None, None
+
+
+def _is_org(text: str) -> bool:
+    return bool(ORG.match(_SPACES.sub("", text))) and "关于" not in text
+
+
+def find_title(lines: list[Line]) -> tuple[str | None, list[int]]:
+    """The title, joined across the lines it was broken into, starting with the
+    issuer where the document shows the issuer right above or before 关于."""
+    paras = [ln for ln in lines if not ln.in_table]
+    start = None
+    for k, ln in enumerate(paras):
+        t = ln.text
+        if "关于" in t and len(t) <= 80 and "。" not in t and not t.rstrip().endswith(("：", ":")) and not t.startswith(("根据", "按照", "为")):
+            start = k
+            break
+    if start is None:
+        for k, ln in enumerate(paras):
+            t = _SPACES.sub("", ln.text)
+            if TITLE_END.search(t) and len(t) <= 60 and "。" not in t and not t.startswith("附件"):
+                return t, [ln.block]
+        return None, []
+    parts = [paras[start]]
+    k = start
+    while not TITLE_END.search(_SPACES.sub("", "".join(p.text for p in parts))) and k + 1 < len(paras) and len(parts) < 4:
+        nxt = paras[k + 1].text
+        if len(nxt) > 40 or "。" in nxt or nxt.rstrip().endswith(("：", ":")) or DOC_NUMBER.search(nxt):
+            break
+        parts.append(paras[k + 1])
+        k += 1
+    if start > 0 and _is_org(paras[start - 1].text) and not _is_org(paras[start].text.split("关于")[0] or "x"):
+        if paras[start - 1].block == paras[start].block - 1:
+            parts.insert(0, paras[start - 1])
+    title = _SPACES.sub("", "".join(p.text for p in parts))
+    return title, [p.block for p in parts]
+
+
+def find_recipients(lines: list[Line], after_block: int) -> tuple[list[str], int | None]:
+    for ln in lines:
+        if ln.in_table or ln.block <= after_block:
+            continue
+        t = ln.text.strip()
+        if t.endswith(("：", ":")) and len(t) <= 120 and "。" not in t and not regex.match(r"^[一二三四五六七八九十]+、|^（", t):
+            names = [_SPACES.sub("", p).strip() for p in _split_outside_brackets(t.rstrip("：:"), "，,、；;")]
+            return [n for n in names if n], ln.block
+    return [], None
+
+
+def find_signature(doc: Document) -> tuple[str | None, dt.date | None, int | None]:
+    """(issuer, issue date, block of the date) from the first signature block: an
+    organisation's name followed by a date standing alone."""
+    paras = paragraphs(doc)
+    for k, (i, p) in enumerate(paras):
+        if not _DATE_LINE.match(p.text):
+            continue
+        span = normalize(p.text)
+        if span.kind != "day":
+            continue
+        issuer = None
+        if k > 0 and _is_org(paras[k - 1][1].text) and paras[k - 1][0] == i - 1:
+            issuer = _SPACES.sub("", paras[k - 1][1].text)
+        return issuer, span.start, i
+    return None, None, None
+
+
+def find_issuer(doc: Document, lines: list[Line], title: str | None, signature_issuer: str | None) -> str | None:
+    # a telegram names its sender in a form: 发电单位 | 丹东市人民政府办公室
+    for k, ln in enumerate(lines):
+        if ln.in_table and _SPACES.sub("", ln.text) in ("发电单位", "发文单位", "发文机关") and k + 1 < len(lines):
+            candidate = _SPACES.sub("", lines[k + 1].text)
+            if _is_org(candidate):
+                return candidate
+    if signature_issuer:
+        return signature_issuer
+    if title and "关于" in title:
+        before = title.split("关于", 1)[0]
+        if before and _is_org(before):
+            return before
+    # the organisation signing at the end, without a date
+    for _, p in reversed(paragraphs(doc)[:40]):
+        if _is_org(p.text) and len(p.text) <= 30:
+            return _SPACES.sub("", p.text)
+    return None
+
+
+def find_attachments(doc: Document) -> list[str]:
+    out: list[str] = []
+    paras = paragraphs(doc)
+    for k, (_, p) in enumerate(paras):
+        m = _ATTACHMENT.match(p.text)
+        if not m:
+            continue
+        rest = m.group("rest").strip()
+        n = _NUMBERED.match(rest)
+        if n:  # 附件：1．xxx  2．xxx (one per line)
+            out.append(n.group(2).strip())
+            for _, q in paras[k + 1 : k + 10]:
+                n2 = _NUMBERED.match(q.text)
+                if not n2 or len(q.text) > 60:
+                    break
+                out.append(n2.group(2).strip())
+        else:
+            out.append(rest)
+    seen: set[str] = set()
+    return [a for a in out if not (a in seen or seen.add(a))]
+
+
+def find_contacts(doc: Document) -> tuple[list[str], list[str], list[str]]:
+    names: list[str] = []
+    phones: list[str] = []
+    emails: list[str] = []
+    for _, p in paragraphs(doc):
+        t = p.text
+        for m in _CONTACT_NAME.finditer(t):
+            for name in regex.split(r"[、，,/\s]+", m.group("names")):
+                name = name.strip("；;。 ")
+                if 2 <= len(name) <= 4 and regex.fullmatch(r"\p{Han}+", name) and name not in names:
+                    names.append(name)
+        for m in _PHONE_FIELD.finditer(t):
+            for num in _PHONE.findall(m.group("nums")):
+                if num not in phones:
+                    phones.append(num)
+        for e in _EMAIL.findall(t):
+            if e not in emails:
+                emails.append(e)
+    return names, phones, emails
+
+
+# ----------------------------------------------------------------------------- assembly
+
+
+def extract_meta(doc: Document) -> tuple[NoticeMeta, set[int]]:
+    """The notice's metadata, and the blocks it came from (not body text)."""
+    lines = front_lines(doc)
+    meta = NoticeMeta()
+    used: set[int] = set()
+    meta.doc_number, number_block = find_doc_number(lines)
+    if number_block is not None:
+        used.add(number_block)
+    meta.title, title_blocks = find_title(lines)
+    used.update(title_blocks)
+    sig_issuer, meta.issue_date, date_block = find_signature(doc)
+    if date_block is not None:
+        used.add(date_block)
+    meta.issuer = find_issuer(doc, lines, meta.title, sig_issuer)
+    after = max(title_blocks + ([number_block] if number_block is not None else []), default=-1)
+    meta.recipients, recipients_block = find_recipients(lines, after)
+    if recipients_block is not None:
+        used.add(recipients_block)
+    meta.attachments = find_attachments(doc)
+    meta.contact_names, meta.contact_phones, meta.contact_emails = find_contacts(doc)
+    _reference_year(meta, doc)
+    return meta, used
+
+
+def _reference_year(meta: NoticeMeta, doc: Document) -> None:
+    if meta.issue_date:
+        meta.year, meta.year_source = meta.issue_date.year, "issue_date"
+        return
+    if meta.doc_number and meta.doc_number.year:
+        meta.year, meta.year_source = meta.doc_number.year, "doc_number"
+    elif meta.title and _YEAR.search(meta.title):
+        meta.year, meta.year_source = int(_YEAR.search(meta.title).group(0)), "title"
+    else:
+        for _, p in paragraphs(doc):
+            m = _YEAR.search(p.text)
+            if m:
+                meta.year, meta.year_source = int(m.group(0)), "body"
+                break
+    if meta.year:
+        meta.warnings.append(
+            f"no issue date: dates without a year are read in {meta.year}, the year of the {meta.year_source.replace('_', ' ')}"
+        )
+    else:
+        meta.warnings.append("no issue date, document number or year in the title: dates without a year stay unresolved")

@@ -1,0 +1,79 @@
+"""One notice: document model in, metadata + items + body dates out.
+
+`extract_file(path)` is a pure function of the file's bytes (and the data files
+under extractors/data): no global state, nothing written. It is the unit of
+work the pipeline runs in worker processes, and could run on a cluster.
+"""
+from __future__ import annotations
+
+import os
+
+import regex
+
+from extractors.dates import find_dates
+from extractors.header import extract_meta
+from extractors.readers import read_document
+from extractors.rows import check_items, inline_schedule_items, list_items, table_items
+from extractors.units import is_known, places_of
+from schemas.document import Document, Paragraph, Table
+from schemas.records import BodyDate, DateSpan, ExtractionResult
+
+_SENTENCE_END = regex.compile(r"(?<=[。！？；!?;])")
+
+
+def body_dates(doc: Document, skip: set[int], ref_year: int | None) -> list[BodyDate]:
+    """Every date expression in the running text, kept with its sentence."""
+    out: list[BodyDate] = []
+    for i, b in enumerate(doc.blocks):
+        if not isinstance(b, Paragraph) or i in skip:
+            continue
+        for sentence in _SENTENCE_END.split(b.text):
+            sentence = sentence.strip()
+            if not sentence:
+                continue
+            for m in find_dates(sentence, ref_year=ref_year):
+                out.append(BodyDate(sentence, m.span, b.page, i))
+    return out
+
+
+def activity_period(dates: list[BodyDate]) -> DateSpan | None:
+    """The activity window a notice announces (活动时间：2022年8月22日至2022年9月22日):
+    the first range in a sentence about time, else the first range."""
+    ranges = [d for d in dates if d.date.kind == "range" and d.date.start and d.date.end]
+    for d in ranges:
+        if "时间" in d.sentence or "期间" in d.sentence:
+            return d.date
+    return ranges[0].date if ranges else None
+
+
+def extract_notice(doc: Document) -> ExtractionResult:
+    meta, used = extract_meta(doc)
+    places = places_of(meta.issuer)
+    ref_year = meta.year
+    dates = body_dates(doc, used, ref_year)
+    positioned = []
+    for i, b in enumerate(doc.blocks):
+        if isinstance(b, Table):
+            positioned.extend((i, it) for it in table_items(b, places, ref_year))
+    positioned.extend(inline_schedule_items(doc, places, ref_year, used))
+    positioned.extend(list_items(doc, places, used))
+    positioned.sort(key=lambda p: p[0])
+    items = [it for _, it in positioned]
+    for n, it in enumerate(items, 1):
+        it.item_no = n
+    check_items(items, activity_period(dates))
+    unknown: list[str] = []
+    for it in items:
+        for u in it.units_canonical:
+            if not is_known(u) and u not in unknown:
+                unknown.append(u)
+    result = ExtractionResult(doc.sha256, doc.source_path, doc.format, doc.page_count, meta, items, dates, unknown)
+    result.warnings = list(doc.warnings) + list(meta.warnings)
+    if not items:
+        result.warnings.append("no schedule, task or list rows found")
+    return result
+
+
+def extract_file(path: str | os.PathLike) -> ExtractionResult:
+    """Path in, records out: read the file and extract the notice."""
+    return extract_notice(read_document(path))

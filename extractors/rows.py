@@ -1,0 +1,297 @@
+"""Items from a notice: table rows, inline schedules in body text, unit lists.
+
+Tables are understood by their header, not by column position: each header
+cell gets a role (seq, unit, theme, task, date, note) from the synonyms in
+data/columns.toml. Where several columns are tasks (工作任务 over 重点工作任务),
+the last is the task and the ones before it are the category (and, under a
+header spanning two columns, the subcategory). A table without a header row
+whose rows are clearly "number, unit, date" gets its roles from its content.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import regex
+
+from extractors.dates import normalize
+from extractors.units import UNIT_SUFFIX, canonical_units, split_units
+from schemas.document import Document, Paragraph, Table
+from schemas.records import DateSpan, Item
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DATA = Path(__file__).resolve().parent / "data"
+ROLES = ("seq", "unit", "theme", "task", "date", "note", "place")
+
+
+@lru_cache(maxsize=1)
+def column_synonyms() -> dict[str, list[str]]:
+    with open(DATA / "columns.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def role_of(header: str | None) -> str | None:
+    """The role of one header cell: the longest synonym it equals, else the
+    longest it contains (开展时间（暂定） is a date column)."""
+    if not header:
+        return None
+    h = regex.sub(r"[\s\n]+", "", header)
+    syn = column_synonyms()
+    for role, words in syn.items():
+        if h in words:
+            return role
+    best: tuple[int, str] | None = None
+    for role, words in syn.items():
+        for w in words:
+            if w in h and (best is None or len(w) > best[0]):
+                best = (len(w), role)
+    return best[1] if best else None
+
+
+@dataclass
+class Columns:
+    seq: int | None = None
+    units: tuple[int, ...] = ()
+    theme: int | None = None
+    task: int | None = None
+    date: int | None = None
+    category: int | None = None
+    subcategory: int | None = None
+
+    @property
+    def usable(self) -> bool:
+        return bool(self.units) and (self.date is not None or self.task is not None or self.theme is not None)
+
+
+def columns_from_header(table: Table) -> Columns | None:
+    headers = table.header_texts()
+    if not any(headers):
+        return None
+    roles: list[str | None] = []
+    spanned_from: list[int | None] = []
+    last = None
+    for c, h in enumerate(headers):
+        if h is None and last is not None:  # covered by a header cell spanning from the left
+            roles.append(roles[last])
+            spanned_from.append(last)
+        else:
+            roles.append(role_of(h))
+            spanned_from.append(None)
+            last = c
+    cols = Columns()
+    task_cols = [c for c, r in enumerate(roles) if r == "task"]
+    if task_cols:
+        cols.task = task_cols[-1]
+        earlier = [c for c in task_cols if c != cols.task and spanned_from[c] != cols.task]
+        if earlier:
+            cols.category = earlier[0]
+            if len(earlier) > 1:
+                cols.subcategory = earlier[1]
+    for c, r in enumerate(roles):
+        if r == "seq" and cols.seq is None:
+            cols.seq = c
+        elif r == "unit" and spanned_from[c] is None:
+            cols.units += (c,)
+        elif r == "theme" and cols.theme is None:
+            cols.theme = c
+        elif r == "date" and cols.date is None:
+            cols.date = c
+    return cols
+
+
+_INT = regex.compile(r"^\d{1,4}$")
+
+
+def columns_from_content(rows: list[list[str]]) -> Columns | None:
+    """Roles of a table without a header, from what its cells hold."""
+    if not rows:
+        return None
+    width = len(rows[0])
+    n = len(rows)
+
+    def share(c: int, test) -> float:
+        return sum(1 for r in rows if r[c] and test(r[c])) / n
+
+    cols = Columns()
+    ints = [share(c, lambda t: bool(_INT.match(t))) for c in range(width)]
+    if ints and ints[0] >= 0.8:
+        cols.seq = 0
+    dates = [share(c, lambda t: normalize(t, ref_year=2000).kind not in ("unknown",)) for c in range(width)]
+    units = [share(c, lambda t: bool(UNIT_SUFFIX.search(split_units(t)[-1] if split_units(t) else ""))) for c in range(width)]
+    free = [c for c in range(width) if c != cols.seq]
+    date_col = max(free, key=lambda c: dates[c], default=None)
+    if date_col is not None and dates[date_col] >= 0.6:
+        cols.date = date_col
+    unit_col = max((c for c in free if c != cols.date), key=lambda c: units[c], default=None)
+    if unit_col is not None and units[unit_col] >= 0.6:
+        cols.units = (unit_col,)
+    rest = [c for c in free if c not in (cols.date,) + cols.units]
+    if rest:
+        cols.theme = max(rest, key=lambda c: sum(len(r[c]) for r in rows))
+    return cols if cols.units and cols.date is not None else None
+
+
+_SEQ_WITH_TEXT = regex.compile(r"^(\d{1,3})\s+(\S.*)$")
+
+
+def table_items(table: Table, places: dict[str, str], ref_year: int | None) -> list[Item]:
+    filled = table.filled_rows()
+    cols = columns_from_header(table)
+    if cols is None or not cols.usable:
+        cols = columns_from_content(filled) if not table.header else None
+    if cols is None:
+        return []
+    if not (cols.date is not None or cols.task is not None or cols.theme is not None):
+        return _table_list_items(table, cols, filled, places)
+    item_type = "task" if cols.task is not None else "schedule"
+    items: list[Item] = []
+    category = subcategory = None
+    header_texts = [regex.sub(r"\s+", "", t or "") for t in table.header_texts()]
+    for r, row in enumerate(filled):
+        cell = lambda c: row[c].strip() if c is not None and c < len(row) else ""  # noqa: E731
+        if [regex.sub(r"\s+", "", t) for t in row] == header_texts:
+            continue  # a header repeated inside the body
+        seq_text = cell(cols.seq)
+        group = cell(cols.category)
+        m = _SEQ_WITH_TEXT.match(seq_text)
+        if m:  # a text dump ran the number and the merged category together: "2 加强政府信息资源公开…"
+            seq_text, group, sub = m.group(1), m.group(2), group
+        else:
+            sub = cell(cols.subcategory)
+        if group and group != category:  # merged cells give every row their group; dumps give the first
+            category, subcategory = group, None
+        if sub:
+            subcategory = sub
+        unit_text = "，".join(cell(c) for c in cols.units if cell(c))
+        task, theme, date_text = cell(cols.task), cell(cols.theme), cell(cols.date)
+        if not (unit_text or task or theme or date_text):
+            continue
+        if regex.match(r"^(?:合计|小计|总计|备注)", seq_text + task + theme):
+            continue
+        units = split_units(unit_text)
+        item = Item(
+            item_no=0,
+            item_type=item_type,
+            category=category,
+            subcategory=subcategory,
+            task=task or None,
+            theme=theme or None,
+            units=units,
+            units_canonical=canonical_units(units, places),
+            date_text=date_text or None,
+            date=normalize(date_text, ref_year=ref_year) if date_text else None,
+            source_page=table.row_sources[r].page if r < len(table.row_sources) else table.page_start,
+            source_table=table.index,
+            source_row=r + 1,
+        )
+        items.append(item)
+    return items
+
+
+def _table_list_items(table: Table, cols: Columns, filled: list[list[str]], places) -> list[Item]:
+    items = []
+    for r, row in enumerate(filled):
+        for u in split_units("，".join(row[c] for c in cols.units if row[c])):
+            items.append(_list_item(u, places, None, table.row_sources[r].page if r < len(table.row_sources) else None,
+                                    table.index, r + 1))
+    return items
+
+
+def _list_item(unit: str, places, category, page, table_index, row) -> Item:
+    return Item(0, "list", category=category, units=[unit], units_canonical=canonical_units([unit], places),
+                source_page=page, source_table=table_index, source_row=row)
+
+
+# ----------------------------------------------------------------------------- body text
+
+_DATE_LABEL = regex.compile(r"(?:活动|开放|开展|举办|实施)?(?:时间|日期)\s*[：:]\s*(?P<date>[^；;。，,]+?)\s*(?=[；;。，,]|实施|责任|牵头|承办|$)")
+_UNIT_LABEL = regex.compile(r"(?:实施|责任|牵头|承办|开放|参与|主办)(?:单位|部门|主体)\s*[：:]\s*(?P<units>.+?)\s*[；;。]?\s*$")
+_LIST_NO = regex.compile(r"^\s*[（(]?(\d{1,3})[)）.．、]")
+
+
+def inline_schedule_items(doc: Document, places, ref_year: int | None, skip: set[int]) -> list[tuple[int, Item]]:
+    """Schedules written in the body: "1.活动时间：9月5日" with "实施单位：县农业农村局、
+    乡村振兴局；" in the same paragraph or the next."""
+    out: list[tuple[int, Item]] = []
+    blocks = doc.blocks
+    i = 0
+    while i < len(blocks):
+        b = blocks[i]
+        if not isinstance(b, Paragraph) or i in skip:
+            i += 1
+            continue
+        dm = _DATE_LABEL.search(b.text)
+        if not dm:
+            i += 1
+            continue
+        um = _UNIT_LABEL.search(b.text[dm.end():])
+        used = 1
+        if not um and i + 1 < len(blocks) and isinstance(blocks[i + 1], Paragraph):
+            um = _UNIT_LABEL.match(blocks[i + 1].text.strip())
+            used = 2
+        if not um:
+            i += 1
+            continue
+        units = split_units(um.group("units"))
+        date_text = dm.group("date").strip()
+        n = _LIST_NO.match(b.text)
+        item = Item(0, "schedule", units=units, units_canonical=canonical_units(units, places), date_text=date_text,
+                    date=normalize(date_text, ref_year=ref_year), source_page=b.page,
+                    source_row=int(n.group(1)) if n else None)
+        out.append((i, item))
+        i += used
+    return out
+
+
+_LIST_TITLE = regex.compile(r"(?:名单|清单|名录|单位表|部门表|一览表)$")
+
+
+def list_items(doc: Document, places, skip: set[int]) -> list[tuple[int, Item]]:
+    """A list of units in an attachment ("…部门名单" then "市发展改革委、市教育局、…")."""
+    out: list[tuple[int, Item]] = []
+    blocks = doc.blocks
+    for i, b in enumerate(blocks[:-1]):
+        if not isinstance(b, Paragraph) or i in skip or not _LIST_TITLE.search(b.text) or len(b.text) > 50:
+            continue
+        nxt = blocks[i + 1]
+        if not isinstance(nxt, Paragraph):
+            continue
+        units = split_units(nxt.text)
+        if len(units) < 3 or sum(1 for u in units if UNIT_SUFFIX.search(u)) < 0.7 * len(units):
+            continue
+        for k, u in enumerate(units, 1):
+            out.append((i + 1, _list_item(u, places, b.text.strip(), nxt.page, None, k)))
+    return out
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def check_items(items: list[Item], activity: DateSpan | None) -> None:
+    """Validation warnings: no unit, no date, duplicates, dates outside the
+    activity period the notice announces."""
+    seen: dict[tuple, int] = {}
+    for it in items:
+        if it.item_type == "list":
+            continue
+        if not it.units:
+            it.warnings.append("row has no unit")
+        if not it.date_text:
+            it.warnings.append("row has no date")
+        key = (tuple(it.units), it.task, it.theme, it.date_text)
+        if key in seen:
+            it.warnings.append(f"duplicate of item {seen[key]}")
+        else:
+            seen[key] = it.item_no
+        d = it.date
+        if activity and activity.start and activity.end and d and d.start and d.end and it.item_type == "schedule":
+            if d.start < activity.start or d.end > activity.end:
+                it.warnings.append(
+                    f"date {d.start}..{d.end} is outside the activity period {activity.start}..{activity.end} the notice announces"
+                )

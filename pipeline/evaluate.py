@@ -1,0 +1,217 @@
+"""Precision, recall and F1 of the extraction against hand-checked gold files.
+
+    evaluate(gold_dir="samples/gold", samples_dir="samples/notices") -> Report
+
+Items are matched to gold items by similarity of their (type, task, theme,
+units, date text), in document order; then each field is scored:
+* scalar fields (title, date_start, theme...): a right value is a true
+  positive; a wrong one is a false positive and a false negative; a missing one
+  a false negative; an extra one a false positive;
+* list fields (units, recipients...): each element is scored as a set member;
+* rows: matched items are true positives, unmatched predictions false
+  positives, unmatched gold items false negatives.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+from extractors.notice import extract_file
+from schemas.records import ExtractionResult, Item
+
+META_FIELDS = (
+    "issuer", "doc_number", "doc_number_prefix", "doc_number_year", "doc_number_seq", "title", "recipients",
+    "issue_date", "attachments", "contact_names", "contact_phones", "contact_emails", "year",
+)
+ITEM_FIELDS = (
+    "rows", "units", "units_canonical", "task", "theme", "category", "subcategory", "date_text", "date_kind",
+    "date_start", "date_end",
+)
+# the fields the target (F1 >= 0.98 on every sample and format) applies to
+GATED = set(META_FIELDS) | {"rows", "units", "task", "theme", "date_kind", "date_start", "date_end"}
+LIST_FIELDS = {"recipients", "attachments", "contact_names", "contact_phones", "contact_emails", "units", "units_canonical"}
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def add(self, other: "Score") -> None:
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+
+    @property
+    def counted(self) -> bool:
+        return bool(self.tp or self.fp or self.fn)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class FileReport:
+    source: str
+    format: str
+    scores: dict[str, Score] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class Report:
+    files: list[FileReport] = field(default_factory=list)
+
+    def overall(self) -> dict[str, Score]:
+        total: dict[str, Score] = {}
+        for f in self.files:
+            for name, s in f.scores.items():
+                total.setdefault(name, Score()).add(s)
+        return total
+
+    def failures(self, threshold: float = 0.98) -> list[tuple[str, str, str, float]]:
+        """(source, format, field, f1) for every gated field below the threshold."""
+        out = []
+        for f in self.files:
+            if f.error:
+                out.append((f.source, f.format, "error", 0.0))
+            for name, s in f.scores.items():
+                if name in GATED and s.counted and s.f1 < threshold:
+                    out.append((f.source, f.format, name, s.f1))
+        return out
+
+
+# ----------------------------------------------------------------------------- views
+
+
+def item_view(it: Item) -> dict:
+    d = it.date
+    return {
+        "item_type": it.item_type, "category": it.category, "subcategory": it.subcategory, "task": it.task,
+        "theme": it.theme, "units": it.units, "units_canonical": it.units_canonical, "date_text": it.date_text,
+        "date_kind": d.kind if d else None, "date_start": d.start.isoformat() if d and d.start else None,
+        "date_end": d.end.isoformat() if d and d.end else None,
+    }
+
+
+def meta_view(result: ExtractionResult) -> dict:
+    m = result.meta
+    n = m.doc_number
+    return {
+        "issuer": m.issuer, "doc_number": n.text if n else None, "doc_number_prefix": n.prefix if n else None,
+        "doc_number_year": n.year if n else None, "doc_number_seq": n.seq if n else None, "title": m.title,
+        "recipients": m.recipients, "issue_date": m.issue_date.isoformat() if m.issue_date else None,
+        "attachments": m.attachments, "contact_names": m.contact_names, "contact_phones": m.contact_phones,
+        "contact_emails": m.contact_emails, "year": m.year,
+    }
+
+
+# ----------------------------------------------------------------------------- scoring
+
+
+def score_scalar(pred, gold) -> Score:
+    if gold is None and pred is None:
+        return Score()
+    if pred == gold:
+        return Score(tp=1)
+    return Score(fp=1 if pred is not None else 0, fn=1 if gold is not None else 0)
+
+
+def score_list(pred: list | None, gold: list | None) -> Score:
+    p, g = list(pred or []), list(gold or [])
+    tp = 0
+    rest = list(g)
+    for x in p:
+        if x in rest:
+            rest.remove(x)
+            tp += 1
+    return Score(tp=tp, fp=len(p) - tp, fn=len(g) - tp)
+
+
+def _signature(item: dict) -> str:
+    return "|".join([item["item_type"] or "", item["task"] or "", item["theme"] or "", "、".join(item["units"]),
+                     item["date_text"] or ""])
+
+
+def match_items(pred: list[dict], gold: list[dict], threshold: float = 60.0) -> list[tuple[int, int]]:
+    """Pairs (pred index, gold index): each gold item takes the most similar
+    unmatched prediction (ties to the nearest position)."""
+    pairs: list[tuple[int, int]] = []
+    used: set[int] = set()
+    sigs = [_signature(p) for p in pred]
+    for gi, g in enumerate(gold):
+        gs = _signature(g)
+        best = None
+        for pi, ps in enumerate(sigs):
+            if pi in used:
+                continue
+            s = fuzz.ratio(ps, gs)
+            key = (s, -abs(pi - gi))
+            if s >= threshold and (best is None or key > best[0]):
+                best = (key, pi)
+        if best is not None:
+            used.add(best[1])
+            pairs.append((best[1], gi))
+    return pairs
+
+
+def score_file(result: ExtractionResult, gold: dict) -> dict[str, Score]:
+    scores: dict[str, Score] = {}
+    pm, gm = meta_view(result), gold["metadata"]
+    for name in META_FIELDS:
+        scores[name] = (score_list if name in LIST_FIELDS else score_scalar)(pm.get(name), gm.get(name))
+    pred = [item_view(it) for it in result.items]
+    gitems = gold["items"]
+    pairs = match_items(pred, gitems)
+    matched_p = {p for p, _ in pairs}
+    matched_g = {g for _, g in pairs}
+    scores["rows"] = Score(tp=len(pairs), fp=len(pred) - len(pairs), fn=len(gitems) - len(pairs))
+    for name in ITEM_FIELDS[1:]:
+        s = Score()
+        scorer = score_list if name in LIST_FIELDS else score_scalar
+        for p, g in pairs:
+            s.add(scorer(pred[p].get(name), gitems[g].get(name)))
+        for p, it in enumerate(pred):
+            if p not in matched_p:
+                s.add(scorer(it.get(name), None))
+        for g, it in enumerate(gitems):
+            if g not in matched_g:
+                s.add(scorer(None, it.get(name)))
+        scores[name] = s
+    return scores
+
+
+def evaluate(
+    gold_dir: str | Path = "samples/gold",
+    samples_dir: str | Path = "samples/notices",
+    formats: tuple[str, ...] = ("txt", "docx", "pdf"),
+) -> Report:
+    report = Report()
+    for gold_path in sorted(Path(gold_dir).glob("*.json")):
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        for fmt in formats:
+            path = Path(samples_dir) / f"{gold['source']}.{fmt}"
+            fr = FileReport(gold["source"], fmt)
+            if not path.exists():
+                fr.error = f"missing {path}"
+            else:
+                try:
+                    fr.scores = score_file(extract_file(path), gold)
+                except Exception as e:  # an eval run reports a broken file instead of stopping
+                    fr.error = f"{type(e).__name__}: {e}"
+            report.files.append(fr)
+    return report
