@@ -84,6 +84,121 @@ def parse(
         console.print(f"[dim]page furniture (removed from the body): {len(doc.furniture)} lines, e.g. {doc.furniture[0].text!r}[/dim]")
 
 
+EXIT_QUARANTINED = 1
+EXIT_LOCKED = 3
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Files or folders of notices (searched recursively)."),
+    out: Path = typer.Option(Path("output"), "--out", "-o", help="Output root: one Delta Lake table per name."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: the machine's cores)."),
+    force: bool = typer.Option(False, "--force", help="Re-extract files already ingested (replaces their rows)."),
+    chunk_size: int = typer.Option(200, "--chunk-size", help="Files per commit."),
+    timeout: float = typer.Option(120.0, "--timeout", help="Per-file time limit in seconds (quarantined as `timeout`)."),
+    memory_mb: int = typer.Option(3072, "--memory-mb", help="Per-worker memory cap in MiB (quarantined as `memory_limit`)."),
+    wait: bool = typer.Option(False, "--wait", help="If another ingest holds the output, wait for it instead of stopping."),
+    as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+) -> None:
+    """Ingest notices into Delta Lake tables (notices, items, item_units, dates, errors, runs).
+
+    Exit status: 0 when every file is ingested or already was; 1 when some files
+    are quarantined (see the `errors` table); 3 when another ingest holds OUT.
+
+    Python: pipeline.ingest.ingest(paths, out, jobs, force, chunk_size, timeout, memory_mb, wait)
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pipeline.ingest import ingest as run_ingest
+    from pipeline.writer import OutputLocked
+
+    if chunk_size < 1 or timeout <= 0 or (jobs is not None and jobs < 1):
+        _fail("--chunk-size, --timeout and --jobs must be positive")
+    bar = Progress(TextColumn("[bold]ingest[/bold]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+                   TimeElapsedColumn(), console=err_console, transient=True, disable=as_json or not err_console.is_terminal)
+    task = bar.add_task("ingest", total=None, info="")
+
+    def progress(event: str, s) -> None:
+        done = s.ingested + s.quarantined + s.skipped_duplicates + s.skipped_known_errors
+        bar.update(task, completed=done, total=s.files_seen,
+                   info=f"{s.ingested} in, {s.skipped_duplicates + s.skipped_known_errors} skipped, {s.quarantined} quarantined")
+
+    try:
+        with bar:
+            s = run_ingest([str(p) for p in paths], out, jobs=jobs, force=force, chunk_size=chunk_size, timeout=timeout,
+                           memory_mb=memory_mb, wait=wait, progress=progress)
+    except OutputLocked as e:
+        _fail(str(e), EXIT_LOCKED)
+    if as_json:
+        _dump_json({
+            "run_id": s.run_id, "out": s.out, "files_seen": s.files_seen, "ingested": s.ingested,
+            "skipped_duplicates": s.skipped_duplicates, "skipped_known_errors": s.skipped_known_errors,
+            "quarantined": s.quarantined, "items": s.items, "warnings": s.warnings, "pages": s.pages,
+            "errors": [vars(e) for e in s.errors], "versions": s.versions, "exit_code": s.exit_code,
+        })
+    else:
+        _print_summary(s)
+    raise typer.Exit(s.exit_code)
+
+
+def _print_summary(s) -> None:
+    seconds = (s.finished_at - s.started_at).total_seconds()
+    t = RichTable(title=f"run {s.run_id} → {s.out} ({seconds:.1f} s)", show_header=False, title_justify="left")
+    t.add_column(justify="left")
+    t.add_column(justify="right")
+    t.add_row("files seen", str(s.files_seen))
+    t.add_row("ingested", f"{s.ingested}  ({', '.join(f'{n} {k}' for k, n in sorted(s.by_format.items())) or '-'})")
+    t.add_row("skipped: already ingested or repeated", str(s.skipped_duplicates))
+    if s.skipped_known_errors:
+        t.add_row("skipped: quarantined by an earlier run", str(s.skipped_known_errors))
+    t.add_row("quarantined", str(s.quarantined))
+    t.add_row("items written", str(s.items))
+    t.add_row("warnings (notices and rows)", str(s.warnings))
+    console.print(t)
+    if s.errors:
+        e = RichTable(title="quarantined files", title_justify="left")
+        for col in ("code", "file", "reason"):
+            e.add_column(col, overflow="fold")
+        for err in s.errors[:50]:
+            e.add_row(err.code, err.path, err.message)
+        console.print(e)
+        if len(s.errors) > 50:
+            console.print(f"... and {len(s.errors) - 50} more: see the errors table")
+        console.print("by code: " + ", ".join(f"{c} {n}" for c, n in s.error_counts().most_common()), highlight=False)
+    if s.skipped_known_errors:
+        console.print(f"{s.skipped_known_errors} files were quarantined by an earlier run with this version "
+                      "(errors table); --force retries them", highlight=False)
+
+
+@app.command()
+def history(
+    out: Path = typer.Option(Path("output"), "--out", "-o", help="Output root."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List the ingest runs with the table versions each left.
+
+    Python: pipeline.writer.read_table(out, "runs"); read_table(out, name, as_of=run_id or version)
+    """
+    from pipeline.writer import read_table
+
+    runs = sorted(read_table(out, "runs").to_pylist(), key=lambda r: r["started_at"])
+    if as_json:
+        _dump_json(runs)
+        return
+    if not runs:
+        console.print(f"no runs in {out}")
+        return
+    t = RichTable(title=f"runs in {out}")
+    for col in ("run_id", "finished (UTC)", "in", "skipped", "quarantined", "items", "versions n/i/u/d/e"):
+        t.add_column(col, no_wrap=True)
+    for r in runs:
+        versions = "/".join(str(r[f"{n}_version"]) if r[f"{n}_version"] is not None else "-"
+                            for n in ("notices", "items", "item_units", "dates", "errors"))
+        t.add_row(r["run_id"], r["finished_at"].strftime("%Y-%m-%d %H:%M"), str(r["ingested"]),
+                  str(r["skipped_duplicates"] + r["skipped_known_errors"]), str(r["quarantined"]), str(r["items"]), versions)
+    console.print(t)
+
+
 @app.command()
 def extract(
     file: Path = typer.Argument(..., help="A notice file: PDF, DOCX or text."),

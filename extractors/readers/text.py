@@ -387,7 +387,7 @@ def parse_text(text: str) -> tuple[list[Block], list[Paragraph]]:
     return blocks, []
 
 
-@register("txt", (".txt", ".text", ".md"), sniff_text, priority=100)
+@register("txt", (".txt", ".text"), sniff_text, priority=100)
 def read_text(data: bytes, path: str) -> Document:
     text, encoding = decode_text(data, path)
     blocks, furniture = parse_text(text)

@@ -1,0 +1,46 @@
+"""Fault injection for the crash tests: SIGKILL ourselves at a named point.
+
+NOTICES_FAULT="commit:items:2"      kill at the 2nd time the "commit:items" point is reached
+NOTICES_FAULT="commit:items:2@20"   ... 20 ms later, from a thread: lands inside delta-rs's write
+NOTICES_FAULT="done:5"              kill when the 5th file's outcome arrives (during extraction)
+
+Unset (always, outside tests) it costs one dictionary lookup per point.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+_SPEC = os.environ.get("NOTICES_FAULT", "")
+_hits: dict[str, int] = {}
+
+
+def _parse(spec: str) -> tuple[str, int, float | None] | None:
+    if not spec:
+        return None
+    delay = None
+    if "@" in spec:
+        spec, ms = spec.split("@", 1)
+        delay = float(ms) / 1000
+    point, _, nth = spec.rpartition(":")
+    return point, int(nth), delay
+
+
+_TARGET = _parse(_SPEC)
+
+
+def _die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def checkpoint(point: str) -> None:
+    if _TARGET is None or point != _TARGET[0]:
+        return
+    _hits[point] = _hits.get(point, 0) + 1
+    if _hits[point] != _TARGET[1]:
+        return
+    if _TARGET[2] is None:
+        _die()
+    threading.Thread(target=lambda: (time.sleep(_TARGET[2]), _die()), daemon=True).start()

@@ -1,0 +1,235 @@
+"""Extraction in worker processes, with a time limit and a memory cap per file.
+
+`process_file(path)` is the unit of work: a pure function, path in, rows (or a
+typed error) out. `WorkerPool.map` runs it in `jobs` worker processes and
+yields outcomes as they finish. A file that runs past the time limit gets its
+worker killed (and replaced): the file is quarantined with code `timeout`. The
+memory cap is an address-space limit in each worker (RLIMIT_AS): an allocation
+past it raises MemoryError there, and the file gets code `memory_limit`. A
+worker that dies (a crash in a C library) gives `worker_crashed`. The batch
+always goes on.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from schemas.errors import NoticeError
+
+DEFAULT_TIMEOUT_S = float(os.environ.get("NOTICES_TIMEOUT_S", 120))
+DEFAULT_MEMORY_MB = int(os.environ.get("NOTICES_MEMORY_MB", 3072))
+
+
+@dataclass
+class Outcome:
+    """What a worker made of one file."""
+
+    status: str  # ok | error
+    rows: dict | None = None
+    doc_id: str | None = None
+    code: str | None = None
+    message: str | None = None
+    stage: str | None = None
+    seconds: float = 0.0
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def process_file(path: str) -> Outcome:
+    """Read, extract and convert one file: the pure unit of work."""
+    from extractors.notice import extract_notice
+    from extractors.readers.registry import read_bytes, read_file_bytes
+    from pipeline.records import result_rows
+
+    t0 = time.perf_counter()
+    doc_id = None
+    stage = "read"
+    try:
+        data = read_file_bytes(path)
+        doc_id = hashlib.sha256(data).hexdigest()
+        doc = read_bytes(data, path)
+        del data
+        stage = "extract"
+        rows = result_rows(extract_notice(doc))
+        return Outcome("ok", rows, doc_id, seconds=time.perf_counter() - t0)
+    except NoticeError as e:
+        return Outcome("error", None, doc_id, e.code, _one_line(e.message), e.stage, time.perf_counter() - t0)
+    except MemoryError:
+        return Outcome("error", None, doc_id, "memory_limit", "the file needed more memory than the per-worker cap",
+                       stage, time.perf_counter() - t0)
+    except RecursionError as e:
+        return Outcome("error", None, doc_id, "extract_failed", _one_line(f"RecursionError: {e}"), stage,
+                       time.perf_counter() - t0)
+    except Exception as e:  # a bug must quarantine the file, not stop the batch
+        return Outcome("error", None, doc_id, "extract_failed", _one_line(f"{type(e).__name__}: {e}"), stage,
+                       time.perf_counter() - t0)
+
+
+def _limit_memory(memory_mb: int | None) -> None:
+    if not memory_mb:
+        return
+    try:
+        import resource
+
+        cap = memory_mb * 1024 * 1024
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard if hard != resource.RLIM_INFINITY and hard < cap else cap))
+    except (ImportError, ValueError, OSError):  # not on this platform: no cap
+        pass
+
+
+def _worker_main(conn: Connection, memory_mb: int | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _limit_memory(memory_mb)
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        task_id, path = msg
+        outcome = process_file(path)
+        try:
+            conn.send((task_id, outcome))
+        except (BrokenPipeError, OSError):
+            return
+
+
+_DONE = object()
+
+
+@dataclass
+class _Worker:
+    proc: subprocess.Popen
+    conn: Connection
+    task: tuple | None = None
+    started: float = 0.0
+
+
+class WorkerPool:
+    """`jobs` worker processes; `map` yields (task, Outcome) as files finish.
+
+    Workers are fresh interpreters (`python -m pipeline.workers FD MEMORY_MB`)
+    talking over a socket pair: unlike multiprocessing's spawn, they never
+    re-import the caller's script, so the API is safe to call from any program.
+    """
+
+    def __init__(self, jobs: int, timeout: float = DEFAULT_TIMEOUT_S, memory_mb: int | None = DEFAULT_MEMORY_MB):
+        self.jobs = max(1, jobs)
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self.workers: list[_Worker] = []
+
+    def __enter__(self) -> "WorkerPool":
+        self.workers = [self._start() for _ in range(self.jobs)]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for w in self.workers:
+            try:
+                w.conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+        deadline = time.monotonic() + 5
+        for w in self.workers:
+            try:
+                w.proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                w.proc.kill()
+                w.proc.wait()
+            w.conn.close()
+
+    def _start(self) -> _Worker:
+        parent_sock, child_sock = socket.socketpair()
+        root = str(Path(__file__).resolve().parent.parent)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.workers", str(child_sock.fileno()), str(self.memory_mb or 0)],
+            pass_fds=(child_sock.fileno(),), env=env, stdin=subprocess.DEVNULL,
+        )
+        child_sock.close()
+        conn = Connection(parent_sock.detach())
+        return _Worker(proc, conn)
+
+    def _restart(self, i: int) -> None:
+        """Kill the worker in slot i (if still running) and start a fresh one there."""
+        w = self.workers[i]
+        if w.proc.poll() is None:
+            w.proc.kill()
+        w.proc.wait()
+        w.conn.close()
+        self.workers[i] = self._start()
+
+    def map(self, tasks: Iterable, path_of=lambda t: t) -> Iterator[tuple[object, Outcome]]:
+        """Run every task; yield (task, Outcome) in the order files finish."""
+        pending = iter(tasks)
+        next_id = 0
+
+        def feed(i: int) -> None:
+            nonlocal next_id
+            task = next(pending, _DONE)
+            if task is _DONE:
+                return
+            next_id += 1
+            w = self.workers[i]
+            w.task, w.started = (next_id, task), time.monotonic()
+            w.conn.send((next_id, str(path_of(task))))
+
+        for i in range(len(self.workers)):
+            feed(i)
+        while True:
+            busy = [i for i, w in enumerate(self.workers) if w.task is not None]
+            if not busy:
+                return
+            ready = set(wait([self.workers[i].conn for i in busy], timeout=0.5))
+            now = time.monotonic()
+            for i in busy:
+                w = self.workers[i]
+                task = w.task[1]
+                outcome = None
+                if w.conn in ready:  # a result, or EOF when the worker died
+                    try:
+                        _, outcome = w.conn.recv()
+                    except (EOFError, OSError):
+                        outcome = self._died(w)
+                        self._restart(i)
+                elif self.timeout and now - w.started > self.timeout:
+                    outcome = Outcome("error", code="timeout", stage="worker",
+                                      message=f"took longer than the {self.timeout:g} s per-file limit",
+                                      seconds=now - w.started)
+                    self._restart(i)
+                if outcome is not None:
+                    self.workers[i].task = None
+                    yield task, outcome
+                    feed(i)
+
+    @staticmethod
+    def _died(w: _Worker) -> Outcome:
+        try:
+            code = w.proc.wait(2)
+        except subprocess.TimeoutExpired:
+            code = None
+        why = "killed (out of memory?)" if code in (-9, 137) else f"exit code {code}"
+        return Outcome("error", code="worker_crashed", stage="worker",
+                       message=f"the worker process died while reading the file ({why})")
+
+
+if __name__ == "__main__":  # a worker: python -m pipeline.workers FD MEMORY_MB
+    # import ourselves under our package name, so what we pickle (Outcome) is
+    # pipeline.workers.Outcome for the parent, not __main__.Outcome
+    from pipeline import workers
+
+    workers._worker_main(Connection(int(sys.argv[1])), int(sys.argv[2]) or None)
