@@ -600,6 +600,7 @@ def _normalize(text: str, ref_year: int | None, ref_date: dt.date | None) -> Dat
     return span
 
 
+_BARE_YEAR = regex.compile(r"\d{4}年")
 _KIND_OF_GROUP = {"R": "relative", "C": "recurring", "A": "absolute", "K": "continuous"}
 
 
@@ -643,7 +644,7 @@ def find_dates(
         if not include_vague:
             if span.kind == "continuous":
                 continue
-            if span.kind == "period" and span.precision == "year" and regex.fullmatch(r"\d{4}年", norm[a:b]):
+            if span.kind == "period" and span.precision == "year" and _BARE_YEAR.fullmatch(norm[a:b]):
                 continue
             if span.kind == "unknown" and kind == "relative":
                 continue

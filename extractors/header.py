@@ -38,6 +38,9 @@ _PHONE = regex.compile(r"(?<!\d)(?:0\d{2,3}[-－]?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\
 _EMAIL = regex.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _YEAR = regex.compile(r"(?:19|20)\d{2}(?=\s*年)")
 _SPACES = regex.compile(r"\s+")
+_SECTION = regex.compile(r"^[一二三四五六七八九十]+、|^（")
+_NAME_SEP = regex.compile(r"[、，,/\s]+")
+_HAN = regex.compile(r"\p{Han}+")
 
 
 @dataclass
@@ -121,7 +124,7 @@ def find_recipients(lines: list[Line], after_block: int) -> tuple[list[str], int
         if ln.in_table or ln.block <= after_block:
             continue
         t = ln.text.strip()
-        if t.endswith(("：", ":")) and len(t) <= 120 and "。" not in t and not regex.match(r"^[一二三四五六七八九十]+、|^（", t):
+        if t.endswith(("：", ":")) and len(t) <= 120 and "。" not in t and not _SECTION.match(t):
             names = [_SPACES.sub("", p).strip() for p in _split_outside_brackets(t.rstrip("：:"), "，,、；;")]
             return [n for n in names if n], ln.block
     return [], None
@@ -193,9 +196,9 @@ def find_contacts(doc: Document) -> tuple[list[str], list[str], list[str]]:
     for _, p in paragraphs(doc):
         t = p.text
         for m in _CONTACT_NAME.finditer(t):
-            for name in regex.split(r"[、，,/\s]+", m.group("names")):
+            for name in _NAME_SEP.split(m.group("names")):
                 name = name.strip("；;。 ")
-                if 2 <= len(name) <= 4 and regex.fullmatch(r"\p{Han}+", name) and name not in names:
+                if 2 <= len(name) <= 4 and _HAN.fullmatch(name) and name not in names:
                     names.append(name)
         for m in _PHONE_FIELD.finditer(t):
             for num in _PHONE.findall(m.group("nums")):

@@ -28,6 +28,8 @@ else:  # pragma: no cover
 
 DATA = Path(__file__).resolve().parent / "data"
 ROLES = ("seq", "unit", "theme", "task", "date", "note", "place")
+_WS = regex.compile(r"\s+")
+_TOTAL_ROW = regex.compile(r"^(?:合计|小计|总计|备注)")
 
 
 @lru_cache(maxsize=1)
@@ -41,7 +43,7 @@ def role_of(header: str | None) -> str | None:
     longest it contains (开展时间（暂定） is a date column)."""
     if not header:
         return None
-    h = regex.sub(r"[\s\n]+", "", header)
+    h = _WS.sub("", header)
     syn = column_synonyms()
     for role, words in syn.items():
         if h in words:
@@ -152,10 +154,10 @@ def table_items(table: Table, places: dict[str, str], ref_year: int | None) -> l
     item_type = "task" if cols.task is not None else "schedule"
     items: list[Item] = []
     category = subcategory = None
-    header_texts = [regex.sub(r"\s+", "", t or "") for t in table.header_texts()]
+    header_texts = [_WS.sub("", t or "") for t in table.header_texts()]
     for r, row in enumerate(filled):
         cell = lambda c: row[c].strip() if c is not None and c < len(row) else ""  # noqa: E731
-        if [regex.sub(r"\s+", "", t) for t in row] == header_texts:
+        if [_WS.sub("", t) for t in row] == header_texts:
             continue  # a header repeated inside the body
         seq_text = cell(cols.seq)
         group = cell(cols.category)
@@ -172,7 +174,7 @@ def table_items(table: Table, places: dict[str, str], ref_year: int | None) -> l
         task, theme, date_text = cell(cols.task), cell(cols.theme), cell(cols.date)
         if not (unit_text or task or theme or date_text):
             continue
-        if regex.match(r"^(?:合计|小计|总计|备注)", seq_text + task + theme):
+        if _TOTAL_ROW.match(seq_text + task + theme):
             continue
         units = split_units(unit_text)
         item = Item(

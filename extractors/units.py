@@ -45,6 +45,10 @@ _TRAILING_QUALIFIER = regex.compile(
     r"(?:等(?:(?:市|县|区|省)?级?(?:有关|相关|其他)?(?:部门|单位)(?:（单位）|\(单位\))?)?|（单位）|\(单位\))$"
 )
 _END_PUNCT = "。．.，,；;：:、 "
+_WS = regex.compile(r"\s+")
+_PLACE_BODY = regex.compile(r"(?:镇|乡|街道办事处|街道|管委会|人民政府)$")
+# a unit suffix before the end: only then can a name be two units run together
+_INNER_SUFFIX = regex.compile(r"(?:局|委|办|厅|中心|政府|管委会|办公室)(?=.{2,})")
 # 州 ends a place (恩施州) unless 市/县/区 follows (达州市 is one place, not 达州 + 市)
 _PLACE = regex.compile(r"^[\p{Han}]{1,7}?(?:自治区|自治州|自治县|新区|省|市|州(?![市县区])|盟|县|区|旗|镇|乡)$")
 _PLACE_PREFIX = regex.compile(r"^([\p{Han}]{1,7}?(?:自治区|自治州|自治县|省|市|州(?![市县区])|盟|县|区|旗))")
@@ -165,7 +169,12 @@ def split_units(text: str | None) -> list[str]:
     """A cell (or list) of unit names -> the units, in order, without duplicates."""
     if not text:
         return []
-    text = regex.sub(r"\s+", " ", text).strip()
+    return list(_split_units(text))
+
+
+@lru_cache(maxsize=4096)  # responsibility tables repeat the same unit lists row after row
+def _split_units(text: str) -> tuple[str, ...]:
+    text = _WS.sub(" ", text).strip()
     units: list[str] = []
     for part in _split_outside_brackets(text):
         part = _strip_unit(part)
@@ -181,12 +190,12 @@ def split_units(text: str | None) -> list[str]:
                 units.extend(_split_run_together(piece.replace(" ", "")))
     units = _expand_shared_suffix(units)
     seen: set[str] = set()
-    return [u for u in units if not (u in seen or seen.add(u))]
+    return tuple(u for u in units if not (u in seen or seen.add(u)))
 
 
 def _split_run_together(piece: str) -> list[str]:
     """市委网信办市公安局 (no separator): split when known units cover it exactly."""
-    if len(piece) < 6 or not UNIT_SUFFIX.search(piece):
+    if len(piece) < 6 or not UNIT_SUFFIX.search(piece) or not _INNER_SUFFIX.search(piece[:-1]):
         return [piece]
     found = find_units(piece)
     if len(found) >= 2 and "".join(u for u, _, _ in found) == piece:
@@ -265,7 +274,7 @@ def is_known(canonical: str) -> bool:
     town or street office, or a collective name (各县（市、区）人民政府)."""
     if _COLLECTIVE.search(canonical) or _GROUP.search(canonical):
         return True
-    if regex.search(r"(?:镇|乡|街道办事处|街道|管委会|人民政府)$", canonical):
+    if _PLACE_BODY.search(canonical):
         return True
     return any(canonical.endswith(stem) for stem in known_stems())
 

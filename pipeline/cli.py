@@ -135,6 +135,7 @@ def ingest(
             "skipped_duplicates": s.skipped_duplicates, "skipped_known_errors": s.skipped_known_errors,
             "quarantined": s.quarantined, "items": s.items, "warnings": s.warnings, "pages": s.pages,
             "errors": [vars(e) for e in s.errors], "versions": s.versions, "exit_code": s.exit_code,
+            "seconds": (s.finished_at - s.started_at).total_seconds(), "commit_seconds": s.commit_seconds,
         })
     else:
         _print_summary(s)

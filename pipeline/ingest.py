@@ -27,12 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from extractors.readers.registry import supported_suffixes
 from pipeline.faults import checkpoint
 from pipeline.records import PIPELINE_VERSION
 from pipeline.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Outcome, WorkerPool
 from pipeline.writer import Store
-from schemas.arrow import DATA_TABLES, SCHEMA_VERSION
+from schemas.arrow import DATA_TABLES, SCHEMA_VERSION, TABLES
 
 DEFAULT_CHUNK = 200
 
@@ -119,19 +122,28 @@ class _Task:
 
 
 class _Chunk:
-    """Rows of the files extracted since the last commit."""
+    """Arrow tables of the files extracted since the last commit."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, list[dict]] = {name: [] for name in DATA_TABLES}
+        self.tables: dict[str, list[pa.Table]] = {name: [] for name in DATA_TABLES}
         self.files = 0
         self.replace_ids: set[str] = set()
 
-    def add(self, rows: dict[str, list[dict]], replace: bool, doc_id: str) -> None:
-        for name, rs in rows.items():
-            self.rows[name].extend(rs)
+    def add(self, tables: dict[str, pa.Table], replace: bool, doc_id: str) -> None:
+        for name, t in tables.items():
+            if t.num_rows:
+                self.tables[name].append(t)
         self.files += 1
         if replace:
             self.replace_ids.add(doc_id)
+
+    def table(self, name: str) -> pa.Table:
+        parts = self.tables[name]
+        return pa.concat_tables(parts) if parts else TABLES[name].schema.empty_table()
+
+
+def _is_in(table: pa.Table, ids: set[str]) -> pa.Array:
+    return pc.is_in(table.column("doc_id"), value_set=pa.array(sorted(ids), pa.string()))
 
 
 def ingest(
@@ -150,7 +162,8 @@ def ingest(
     store = Store(out)
     summary = RunSummary(new_run_id(), str(out), now_utc())
     suffixes = supported_suffixes()
-    with store.lock(wait=wait):
+    with store.lock(wait=wait), WorkerPool(jobs, timeout=timeout, memory_mb=memory_mb) as pool:
+        # the workers import and warm up while we vacuum and load the keys
         summary.vacuumed = store.vacuum()
         present = {name: store.doc_ids(name) for name in ("notices", "items", "item_units", "dates")}
         notice_versions = store.notice_versions()
@@ -204,36 +217,40 @@ def ingest(
             nonlocal chunk, error_rows
             t0 = dt.datetime.now()
             ingested_at = now_utc()
-            for row in chunk.rows["notices"]:
-                row["run_id"], row["ingested_at"] = summary.run_id, ingested_at
-            chunk.rows["errors"] = error_rows
             for name in DATA_TABLES:
                 checkpoint(f"commit:{name}")
-                rows = chunk.rows[name]
                 if name == "errors":
-                    store.append(name, rows)
+                    store.append(name, error_rows)
                     continue
-                replacing = [r for r in rows if r["doc_id"] in chunk.replace_ids]
-                fresh = [r for r in rows if r["doc_id"] not in chunk.replace_ids and r["doc_id"] not in present[name]]
+                table = chunk.table(name)
+                if name == "notices" and table.num_rows:
+                    table = table.set_column(table.schema.get_field_index("run_id"), TABLES[name].schema.field("run_id"),
+                                             pa.array([summary.run_id] * table.num_rows, pa.string()))
+                    table = table.set_column(table.schema.get_field_index("ingested_at"),
+                                             TABLES[name].schema.field("ingested_at"),
+                                             pa.array([ingested_at] * table.num_rows, TABLES[name].schema.field("ingested_at").type))
                 if chunk.replace_ids:
-                    store.replace(name, replacing, chunk.replace_ids)
+                    replacing = _is_in(table, chunk.replace_ids)
+                    store.replace(name, table.filter(replacing), chunk.replace_ids)
+                    table = table.filter(pc.invert(replacing))
                     if name == "notices":
                         summary.replaced += len(chunk.replace_ids)
-                store.append(name, fresh)
-                present[name].update(r["doc_id"] for r in rows)
+                if present[name] and table.num_rows:
+                    table = table.filter(pc.invert(_is_in(table, present[name])))  # written before a crash
+                store.append(name, table)
+                present[name].update(chunk.table(name).column("doc_id").to_pylist())
             summary.commit_seconds += (dt.datetime.now() - t0).total_seconds()
             chunk, error_rows = _Chunk(), []
             if progress:
                 progress("commit", summary)
 
-        with WorkerPool(jobs, timeout=timeout, memory_mb=memory_mb) as pool:
-            for task, outcome in pool.map(tasks(), path_of=lambda t: t.path):
-                checkpoint("done")
-                _record(task, outcome, summary, chunk, quarantine)
-                if progress:
-                    progress("done", summary)
-                if chunk.files + len(error_rows) >= chunk_size:
-                    commit()
+        for task, outcome in pool.map(tasks(), path_of=lambda t: t.path):
+            checkpoint("done")
+            _record(task, outcome, summary, chunk, quarantine)
+            if progress:
+                progress("done", summary)
+            if chunk.files + len(error_rows) >= chunk_size:
+                commit()
         if chunk.files or error_rows:
             commit()
         checkpoint("runs")
@@ -254,13 +271,12 @@ def ingest(
 
 def _record(task: _Task, outcome: Outcome, summary: RunSummary, chunk: _Chunk, quarantine) -> None:
     if outcome.status == "ok":
-        rows = outcome.rows
-        notice = rows["notices"][0]
+        c = outcome.counts
         summary.ingested += 1
-        summary.items += len(rows["items"])
-        summary.warnings += len(notice["warnings"]) + sum(len(r["warnings"]) for r in rows["items"])
-        summary.pages += notice["page_count"] or 0
-        summary.by_format[notice["source_format"]] += 1
-        chunk.add(rows, task.replace, notice["doc_id"])
+        summary.items += c["items"]
+        summary.warnings += c["warnings"]
+        summary.pages += c["pages"]
+        summary.by_format[c["format"]] += 1
+        chunk.add(outcome.tables, task.replace, outcome.doc_id)
     else:
         quarantine(FileError(task.path, outcome.code, outcome.message, outcome.stage, outcome.doc_id or task.doc_id))

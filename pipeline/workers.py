@@ -18,23 +18,27 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from schemas.errors import NoticeError
 
+_EPOCH = __import__("datetime").datetime(1970, 1, 1, tzinfo=__import__("datetime").timezone.utc)
 DEFAULT_TIMEOUT_S = float(os.environ.get("NOTICES_TIMEOUT_S", 120))
 DEFAULT_MEMORY_MB = int(os.environ.get("NOTICES_MEMORY_MB", 3072))
 
 
 @dataclass
 class Outcome:
-    """What a worker made of one file."""
+    """What a worker made of one file: Arrow tables ready to commit (built here,
+    in parallel, rather than in the parent) and a few counts for the summary."""
 
     status: str  # ok | error
-    rows: dict | None = None
+    tables: dict | None = None
+    counts: dict | None = None
     doc_id: str | None = None
     code: str | None = None
     message: str | None = None
@@ -49,9 +53,12 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 def process_file(path: str) -> Outcome:
     """Read, extract and convert one file: the pure unit of work."""
+    import pyarrow as pa
+
     from extractors.notice import extract_notice
     from extractors.readers.registry import read_bytes, read_file_bytes
     from pipeline.records import result_rows
+    from schemas.arrow import TABLES
 
     t0 = time.perf_counter()
     doc_id = None
@@ -63,17 +70,23 @@ def process_file(path: str) -> Outcome:
         del data
         stage = "extract"
         rows = result_rows(extract_notice(doc))
-        return Outcome("ok", rows, doc_id, seconds=time.perf_counter() - t0)
+        notice = rows["notices"][0]
+        notice["run_id"], notice["ingested_at"] = "", _EPOCH  # the parent sets them when it commits
+        counts = {
+            "items": len(rows["items"]),
+            "warnings": len(notice["warnings"]) + sum(len(r["warnings"]) for r in rows["items"]),
+            "pages": notice["page_count"] or 0,
+            "format": notice["source_format"],
+        }
+        tables = {name: pa.Table.from_pylist(rs, schema=TABLES[name].schema) for name, rs in rows.items()}
+        return Outcome("ok", tables, counts, doc_id, seconds=time.perf_counter() - t0)
     except NoticeError as e:
-        return Outcome("error", None, doc_id, e.code, _one_line(e.message), e.stage, time.perf_counter() - t0)
+        return Outcome("error", None, None, doc_id, e.code, _one_line(e.message), e.stage, time.perf_counter() - t0)
     except MemoryError:
-        return Outcome("error", None, doc_id, "memory_limit", "the file needed more memory than the per-worker cap",
-                       stage, time.perf_counter() - t0)
-    except RecursionError as e:
-        return Outcome("error", None, doc_id, "extract_failed", _one_line(f"RecursionError: {e}"), stage,
-                       time.perf_counter() - t0)
+        return Outcome("error", None, None, doc_id, "memory_limit",
+                       "the file needed more memory than the per-worker cap", stage, time.perf_counter() - t0)
     except Exception as e:  # a bug must quarantine the file, not stop the batch
-        return Outcome("error", None, doc_id, "extract_failed", _one_line(f"{type(e).__name__}: {e}"), stage,
+        return Outcome("error", None, None, doc_id, "extract_failed", _one_line(f"{type(e).__name__}: {e}"), stage,
                        time.perf_counter() - t0)
 
 
@@ -90,9 +103,20 @@ def _limit_memory(memory_mb: int | None) -> None:
         pass
 
 
+def _warm_up() -> None:
+    """Import the readers and load the dictionaries before the first file."""
+    from extractors import dates, notice, units  # noqa: F401
+    from extractors.readers import registry
+
+    registry.readers()
+    dates._patterns()
+    units._tokenizer()
+
+
 def _worker_main(conn: Connection, memory_mb: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _limit_memory(memory_mb)
+    _warm_up()
     while True:
         try:
             msg = conn.recv()
@@ -115,8 +139,8 @@ _DONE = object()
 class _Worker:
     proc: subprocess.Popen
     conn: Connection
-    task: tuple | None = None
-    started: float = 0.0
+    queue: deque = field(default_factory=deque)  # (task id, task) sent and not answered; the head is running
+    started: float = 0.0  # when the head task started
 
 
 class WorkerPool:
@@ -173,46 +197,60 @@ class WorkerPool:
         w.conn.close()
         self.workers[i] = self._start()
 
-    def map(self, tasks: Iterable, path_of=lambda t: t) -> Iterator[tuple[object, Outcome]]:
-        """Run every task; yield (task, Outcome) in the order files finish."""
+    def map(self, tasks: Iterable, path_of=lambda t: t, depth: int = 2) -> Iterator[tuple[object, Outcome]]:
+        """Run every task; yield (task, Outcome) in the order files finish.
+
+        Each worker has up to `depth` tasks queued, so it never waits for this
+        process between files; the time limit counts from when a task reaches
+        the head of its worker's queue. A killed or dead worker is charged only
+        with the task it was running; its queued tasks go back in line."""
         pending = iter(tasks)
+        retry: list = []
         next_id = 0
 
         def feed(i: int) -> None:
             nonlocal next_id
-            task = next(pending, _DONE)
-            if task is _DONE:
-                return
-            next_id += 1
             w = self.workers[i]
-            w.task, w.started = (next_id, task), time.monotonic()
-            w.conn.send((next_id, str(path_of(task))))
+            while len(w.queue) < depth:
+                task = retry.pop() if retry else next(pending, _DONE)
+                if task is _DONE:
+                    return
+                next_id += 1
+                if not w.queue:
+                    w.started = time.monotonic()
+                w.queue.append((next_id, task))
+                w.conn.send((next_id, str(path_of(task))))
+
+        def restart(i: int) -> None:
+            retry.extend(task for _, task in reversed(list(self.workers[i].queue)[1:]))
+            self._restart(i)
 
         for i in range(len(self.workers)):
             feed(i)
         while True:
-            busy = [i for i, w in enumerate(self.workers) if w.task is not None]
+            busy = [i for i, w in enumerate(self.workers) if w.queue]
             if not busy:
                 return
             ready = set(wait([self.workers[i].conn for i in busy], timeout=0.5))
             now = time.monotonic()
             for i in busy:
                 w = self.workers[i]
-                task = w.task[1]
+                task = w.queue[0][1]
                 outcome = None
                 if w.conn in ready:  # a result, or EOF when the worker died
                     try:
                         _, outcome = w.conn.recv()
+                        w.queue.popleft()
+                        w.started = time.monotonic()
                     except (EOFError, OSError):
                         outcome = self._died(w)
-                        self._restart(i)
+                        restart(i)
                 elif self.timeout and now - w.started > self.timeout:
                     outcome = Outcome("error", code="timeout", stage="worker",
                                       message=f"took longer than the {self.timeout:g} s per-file limit",
                                       seconds=now - w.started)
-                    self._restart(i)
+                    restart(i)
                 if outcome is not None:
-                    self.workers[i].task = None
                     yield task, outcome
                     feed(i)
 

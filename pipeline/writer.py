@@ -136,19 +136,21 @@ class Store:
 
     # ------------------------------------------------------------------ writing
 
-    def _arrow(self, name: str, rows: list[dict]) -> pa.Table:
+    def _arrow(self, name: str, rows: list[dict] | pa.Table) -> pa.Table:
+        if isinstance(rows, pa.Table):
+            return rows
         return pa.Table.from_pylist(rows, schema=TABLES[name].schema)
 
-    def append(self, name: str, rows: list[dict]) -> int | None:
-        """One commit adding `rows`; nothing (no version) when there are none."""
-        if not rows:
+    def append(self, name: str, rows: list[dict] | pa.Table) -> int | None:
+        """One commit adding `rows` (dicts or an Arrow table); no version when empty."""
+        if len(rows) == 0:
             return None
         spec = TABLES[name]
         write_deltalake(str(self.path(name)), self._arrow(name, rows), mode="append",
                         partition_by=list(spec.partition_by) or None)
         return self.version(name)
 
-    def replace(self, name: str, rows: list[dict], doc_ids: Iterable[str]) -> int | None:
+    def replace(self, name: str, rows: list[dict] | pa.Table, doc_ids: Iterable[str]) -> int | None:
         """One commit replacing every row of `doc_ids` with `rows` (forced or
         upgraded re-extraction): no duplicate keys, one atomic step."""
         ids = sorted(set(doc_ids))

@@ -199,3 +199,11 @@ def test_data_files_no_commit_references_are_removed_by_the_next_run(tmp_path):
     summary = ingest([SAMPLES / "001_cbaf9ffe1ea5b1b9.txt"], out=tmp_path, jobs=1)
     assert summary.vacuumed == {"items": 1} and not orphan.exists()
     assert glob_table(tmp_path, "items").num_rows == read_table(tmp_path, "items").num_rows == 39
+
+
+def test_readme_schema_tables_are_generated_from_the_one_definition():
+    from schemas.arrow import markdown
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- schema:start -->\n", 1)[1].split("<!-- schema:end -->", 1)[0]
+    assert block == markdown()
