@@ -7,8 +7,9 @@ differ by a metadata field (their text would need LibreOffice to change).
 Then, for N = 200 and 2,000 and --jobs 1 and 2, runs `notices ingest` in a
 fresh process into an empty output and prints files/s, pages/s, items/s, the
 time spent committing, and the peak RSS of the whole process tree (parent and
-workers, sampled every 50 ms). Last, end-to-end PDF pages/s (--jobs 1, 200
-PDFs) against the raw PDF reader on the same files in one process.
+workers, sampled every 50 ms). Runs with N <= 500 are repeated (jobs settings
+interleaved) and the median run is reported. Last, end-to-end PDF pages/s
+(--jobs 1, 200 PDFs) against the raw PDF reader on the same files in one process.
 
     python bench/ingest.py [--sizes 200 2000] [--jobs 1 2]
 """
@@ -112,6 +113,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[200, 2000])
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--repeat-small", type=int, default=3, help="runs per setting for N <= 500 (median reported)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-corpus-"))
     rows = []
@@ -119,13 +121,18 @@ def main() -> None:
         for n in args.sizes:
             corpus = work / f"mixed-{n}"
             build_corpus(corpus, n)
+            repeats = args.repeat_small if n <= 500 else 1
+            runs = {jobs: [] for jobs in args.jobs}
+            for _ in range(repeats):  # interleaved, so drift in machine load hits both settings alike
+                for jobs in args.jobs:
+                    runs[jobs].append(run_ingest(corpus, jobs))
             for jobs in args.jobs:
-                s = run_ingest(corpus, jobs)
+                s = sorted(runs[jobs], key=lambda r: r["wall"])[len(runs[jobs]) // 2]  # the median run
                 rows.append((n, jobs, s))
                 print(f"N={n:5d} jobs={jobs}: {s['wall']:7.1f} s  {s['ingested'] / s['wall']:7.1f} files/s  "
                       f"{s['pages'] / s['wall']:7.1f} pages/s  {s['items'] / s['wall']:8.0f} items/s  "
                       f"commit {s['commit_seconds']:5.1f} s  peak RSS {s['peak_rss_mb']:6.0f} MiB  "
-                      f"(ingested {s['ingested']}, quarantined {s['quarantined']})", flush=True)
+                      f"(ingested {s['ingested']}, quarantined {s['quarantined']}; median of {repeats})", flush=True)
         print()
         for n in args.sizes:
             by_jobs = {j: s for nn, j, s in rows if nn == n}

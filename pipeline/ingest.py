@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import os
 import secrets
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,7 +164,9 @@ def ingest(
     summary = RunSummary(new_run_id(), str(out), now_utc())
     suffixes = supported_suffixes()
     with store.lock(wait=wait), WorkerPool(jobs, timeout=timeout, memory_mb=memory_mb) as pool:
-        # the workers import and warm up while we vacuum and load the keys
+        # the workers import and warm up while we vacuum and load the keys, and while
+        # deltalake's writer imports pandas (half a second) in the background
+        threading.Thread(target=_preload_writer, daemon=True).start()
         summary.vacuumed = store.vacuum()
         present = {name: store.doc_ids(name) for name in ("notices", "items", "item_units", "dates")}
         notice_versions = store.notice_versions()
@@ -267,6 +270,13 @@ def ingest(
         if summary.replaced:  # replaced rows left tombstoned files: remove them so a plain glob stays exact
             store.vacuum()
     return summary
+
+
+def _preload_writer() -> None:
+    try:
+        import pandas  # noqa: F401  (deltalake's writer imports it on first use)
+    except ImportError:
+        pass
 
 
 def _record(task: _Task, outcome: Outcome, summary: RunSummary, chunk: _Chunk, quarantine) -> None:

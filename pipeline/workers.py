@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -104,13 +105,13 @@ def _limit_memory(memory_mb: int | None) -> None:
 
 
 def _warm_up() -> None:
-    """Import the readers and load the dictionaries before the first file."""
-    from extractors import dates, notice, units  # noqa: F401
+    """Import the readers and compile the date patterns before the first file
+    (jieba's unit dictionary stays lazy: few notices need it)."""
+    from extractors import dates, notice  # noqa: F401
     from extractors.readers import registry
 
     registry.readers()
     dates._patterns()
-    units._tokenizer()
 
 
 def _worker_main(conn: Connection, memory_mb: int | None) -> None:
@@ -130,6 +131,15 @@ def _worker_main(conn: Connection, memory_mb: int | None) -> None:
             conn.send((task_id, outcome))
         except (BrokenPipeError, OSError):
             return
+
+
+def _reap(procs: list[subprocess.Popen], grace: float = 10.0) -> None:
+    for proc in procs:
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 _DONE = object()
@@ -167,14 +177,9 @@ class WorkerPool:
                 w.conn.send(None)
             except (BrokenPipeError, OSError):
                 pass
-        deadline = time.monotonic() + 5
-        for w in self.workers:
-            try:
-                w.proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                w.proc.kill()
-                w.proc.wait()
             w.conn.close()
+        # a worker's interpreter takes ~0.3 s to shut down: reap them without waiting here
+        threading.Thread(target=_reap, args=([w.proc for w in self.workers],), daemon=True).start()
 
     def _start(self) -> _Worker:
         parent_sock, child_sock = socket.socketpair()
