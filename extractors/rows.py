@@ -79,7 +79,8 @@ def columns_from_header(table: Table) -> Columns | None:
     spanned_from: list[int | None] = []
     last = None
     for c, h in enumerate(headers):
-        if h is None and last is not None:  # covered by a header cell spanning from the left
+        # covered by a header cell spanning from the left: None in DOCX/PDF, an empty cell in text dumps
+        if not h and last is not None and headers[last]:
             roles.append(roles[last])
             spanned_from.append(last)
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Tuple
 
 import typer
 from rich.console import Console
@@ -198,6 +198,76 @@ def history(
         t.add_row(r["run_id"], r["finished_at"].strftime("%Y-%m-%d %H:%M"), str(r["ingested"]),
                   str(r["skipped_duplicates"] + r["skipped_known_errors"]), str(r["quarantined"]), str(r["items"]), versions)
     console.print(t)
+
+
+@app.command()
+def diff(
+    old: Optional[str] = typer.Argument(None, help="Old side: a notice file, or a doc_id (or unique prefix) in --data."),
+    new: Optional[str] = typer.Argument(None, help="New side: a notice file, or a doc_id in --data."),
+    data: Path = typer.Option(Path("output"), "--data", help="Ingest output to look doc_ids and issuers up in."),
+    issuer: Optional[str] = typer.Option(None, "--issuer", help="Compare this issuer's notices of two years (with --years)."),
+    years: Optional[Tuple[int, int]] = typer.Option(None, "--years", help="OLD_YEAR NEW_YEAR, with --issuer."),
+    item_type: Optional[str] = typer.Option(None, "--type", help="Only schedule, task or list items."),
+    threshold: float = typer.Option(0.8, "--threshold", help="Task text similarity (0-1) to count as the same task."),
+    out_file: Optional[Path] = typer.Option(None, "--out", help="Write the changes to FILE: .csv, .parquet or .json."),
+    html_file: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML report to FILE."),
+    as_json: bool = typer.Option(False, "--json", help="Print the changes as JSON."),
+) -> None:
+    """What changed between two notices: units added or dropped, dates moved,
+    deadlines earlier or later, tasks reworded, added, removed or moved between units.
+
+    Python: pipeline.diff.diff(load_side(old), load_side(new), threshold, item_type)
+    """
+    from dataclasses import asdict
+
+    from pipeline import diff as d
+
+    try:
+        if issuer:
+            if not years:
+                _fail("--issuer needs --years OLD_YEAR NEW_YEAR")
+            old_items = d.load_dataset(data, issuer=issuer, year=years[0])
+            new_items = d.load_dataset(data, issuer=issuer, year=years[1])
+            old_label, new_label = f"{issuer} {years[0]}", f"{issuer} {years[1]}"
+        else:
+            if not (old and new):
+                _fail("give OLD and NEW (files or doc_ids), or --issuer with --years")
+            old_items, new_items = d.load_side(old, data), d.load_side(new, data)
+            old_label, new_label = old, new
+    except NoticeError as e:
+        _fail(f"{e.path or ''}: {e.message} [{e.code}]")
+    except (LookupError, FileNotFoundError) as e:
+        _fail(str(e).strip("'\""))
+    if not 0 < threshold <= 1:
+        _fail("--threshold is a similarity between 0 and 1")
+    changes = d.diff(old_items, new_items, threshold=threshold, item_type=item_type)
+    if out_file:
+        try:
+            d.save(changes, out_file)
+        except ValueError as e:
+            _fail(str(e))
+    if html_file:
+        html_file.write_text(d.to_html(changes, old_label, new_label), encoding="utf-8")
+    if as_json:
+        _dump_json([asdict(c) for c in changes])
+        return
+    c = d.counts(changes)
+    console.print(f"[bold]{len(changes)} changes[/bold] from {old_label} to {new_label}", highlight=False)
+    for kind in d.CHANGE_TYPES:
+        group = [ch for ch in changes if ch.change_type == kind]
+        if not group:
+            continue
+        t = RichTable(title=f"{kind} ({c[kind]})", title_justify="left")
+        for col in ("unit / task", "old", "new", "shift", "sim", "old at", "new at"):
+            t.add_column(col, overflow="fold")
+        for ch in group:
+            at = lambda p, r: f"p{p or '-'} r{r or '-'}"  # noqa: E731
+            t.add_row(ch.unit or (ch.task or "")[:40], ch.old_value or "", ch.new_value or "",
+                      "" if ch.shift_days is None else f"{ch.shift_days:+d}",
+                      "" if ch.similarity is None else f"{ch.similarity:.2f}",
+                      at(ch.old_page, ch.old_row) if ch.old_source_path else "",
+                      at(ch.new_page, ch.new_row) if ch.new_source_path else "")
+        console.print(t)
 
 
 @app.command()

@@ -18,6 +18,9 @@ The seed-specific knowledge here (which lines form the table, the 002 task
 groups) is rendering knowledge, not extraction code: the readers and extractors
 never see it.
 
+It also builds next year's (2023) versions of 000, 001 and 002 in samples/next_year/
+(TXT, DOCX, PDF) with the changes listed in NEXT_YEAR_CHANGES, for the audit diff.
+
 Rebuild (needs LibreOffice and a CJK font; Debian: libreoffice-writer-nogui
 fonts-noto-cjk):
 
@@ -431,6 +434,198 @@ SEEDS = {
     "004_55053ed01a992ddd": seed_004,
 }
 
+# --------------------------------------------------------------------------- next year's notices
+#
+# 2023 versions of 000, 001 and 002 for the audit diff (pipeline/diff.py). Each is
+# the 2022 notice with the years moved on and exactly the changes listed in
+# NEXT_YEAR_CHANGES; tests/test_diff.py asserts that the diff reports those and
+# nothing else. Dates that keep their month and day are "the same day next year".
+
+NEXT_YEAR = HERE / "next_year"
+
+# what changed, in the diff's vocabulary: (change type, unit or task start, old, new)
+NEXT_YEAR_CHANGES = {
+    "000": [
+        ("date_moved", "达州市教育局", "4月14日", "4月19日"),
+        ("date_moved", "达州市公安局", "4月20日", "4月15日"),
+        ("date_moved", "达州市审计局", "6月13日", "6月20日"),
+        ("unit_removed", "达州市林业局", "7月11日", None),
+        ("unit_removed", "达州市中医药管理局", "7月22日", None),
+        ("unit_added", "达州市档案局", None, "7月25日"),
+        ("unit_added", "达州市气象局", None, "7月27日"),
+    ],
+    "001": [
+        ("theme_changed", "雁江区应急管理局", "科学防汛减灾 走进应急管理", "防汛减灾进社区 走进应急管理"),
+        ("theme_changed", "雁江区商务局", "以公开保服务 以服务惠民众", "以公开促服务 以服务惠民众"),
+        ("date_moved", "雁江区水务局", "9月14日", "9月21日"),
+        ("date_moved", "老君镇", "8月19日", "8月23日"),
+        ("date_kind_changed", "丹山镇", "9月20日", "9月下旬"),
+        ("unit_removed", "雁江区审计局", "9月15日", None),
+        ("unit_added", "雁江区统计局", None, "9月12日"),
+    ],
+    "002": [
+        ("deadline_earlier", "围绕优化投资环境", "10月30日前", "9月30日前"),
+        ("deadline_later", "严格执行国务院有关主管部门", "8月30日前", "9月30日前"),
+        ("date_kind_changed", "深入推进面向高校职校毕业生", "及时公开", "12月31日前"),
+        ("task_reworded", "落实教育“双规范”“双减”政策", "落实教育“双规范”“双减”政策信息公开",
+         "落实教育“双规范”“双减”政策相关信息公开"),
+        ("task_removed", "依托省政府信息公开目录管理系统", None, None),
+        ("task_added", "做好统计数据发布解读", None, None),
+        ("units_added_to_task", "多渠道、多维度推动减税降费", None, "达州市人力资源和社会保障局"),
+        ("units_removed_from_task", "严格执行疫情信息公开各项制度", "达州市新冠疫情防控指挥部办公室", None),
+    ],
+}
+
+
+def _next_year_text(text: str) -> str:
+    return text.replace("2022", "2023").replace("2021", "2022")
+
+
+def _move_years(elements: list[Element]) -> list[Element]:
+    for el in elements:
+        if isinstance(el, Para):
+            el.text = _next_year_text(el.text)
+        else:
+            el.header = [[(_next_year_text(t), n) for t, n in row] for row in el.header]
+            el.rows = [[_next_year_text(t) for t in row] for row in el.rows]
+    return elements
+
+
+def _table(elements: list[Element]) -> TableSpec:
+    return max((el for el in elements if isinstance(el, TableSpec)), key=lambda t: len(t.rows))
+
+
+def _edit_row(rows: list[list[str]], col: int, match_col: int, match: str, value: str) -> None:
+    hits = [r for r in rows if r[match_col].startswith(match)]
+    assert len(hits) == 1, (match, len(hits))
+    hits[0][col] = value
+
+
+def seed_000_next() -> list[Element]:
+    els = _move_years(seed_000())
+    for p in els:
+        if isinstance(p, Para) and p.text.startswith("〔2023〕"):
+            p.text = "〔2023〕11号"
+        if isinstance(p, Para) and p.text == "2023年3月14日":
+            p.text = "2023年3月10日"
+    t = _table(els)
+    _edit_row(t.rows, 2, 1, "市教育局", "4月19日")
+    _edit_row(t.rows, 2, 1, "市公安局", "4月15日")
+    _edit_row(t.rows, 2, 1, "市审计局", "6月20日")
+    _edit_row(t.rows, 1, 1, "市发展改革委", "市发展和改革委员会")  # the long form: the same unit, no change
+    t.rows = [r for r in t.rows if r[1] not in ("市林业局", "市中医药局")]
+    t.rows += [["", "市档案局", "7月25日"], ["", "市气象局", "7月27日"]]
+    for k, row in enumerate(t.rows, 1):
+        row[0] = str(k)
+    return els
+
+
+def seed_001_next() -> list[Element]:
+    els = _move_years(seed_001())
+    for p in els:
+        if isinstance(p, Para) and p.text.startswith("资雁府办发〔2023〕"):
+            p.text = "资雁府办发〔2023〕61号"
+        if isinstance(p, Para) and p.text == "2023年8月22日":
+            p.text = "2023年8月21日"
+    t = _table(els)
+    _edit_row(t.rows, 2, 1, "区应急局", "防汛减灾进社区  走进应急管理")
+    _edit_row(t.rows, 2, 1, "区商务局", "以公开促服务  以服务惠民众")
+    _edit_row(t.rows, 3, 1, "区水务局", "9月21日")
+    _edit_row(t.rows, 3, 1, "老君镇", "8月23日")
+    _edit_row(t.rows, 3, 1, "丹山镇", "9月下旬")
+    _edit_row(t.rows, 1, 1, "区人社局", "区人力资源和社会保障局")  # the long form: no change
+    t.rows = [r for r in t.rows if r[1] != "区审计局"]
+    t.rows.append(["", "区统计局", "数据开放  统计惠民", "9月12日"])
+    for k, row in enumerate(t.rows, 1):
+        row[0] = str(k)
+    return els
+
+
+def seed_002_next() -> list[Element]:
+    els = _move_years(seed_002())
+    for p in els:
+        if isinstance(p, Para) and p.text.startswith("达市府办发〔2023〕"):
+            p.text = "达市府办发〔2023〕29号"
+        if isinstance(p, Para) and p.text == "2023年5月26日":
+            p.text = "2023年5月18日"
+    t = _table(els)
+    _edit_row(t.rows, 5, 3, "围绕优化投资环境", "9月30日前")
+    _edit_row(t.rows, 5, 3, "严格执行国务院有关主管部门", "9月30日前")
+    _edit_row(t.rows, 5, 3, "深入推进面向高校职校毕业生", "12月31日前")
+    _edit_row(t.rows, 3, 3, "落实教育“双规范”“双减”政策", "落实教育“双规范”“双减”政策相关信息公开")
+    row = next(r for r in t.rows if r[3].startswith("多渠道、多维度推动减税降费"))
+    row[4] = row[4].replace("市市场监管局等部门", "市市场监管局、市人力资源社会保障局等部门")
+    row = next(r for r in t.rows if r[3].startswith("严格执行疫情信息公开各项制度"))
+    row[4] = row[4].replace("市新冠疫情防控指挥部办公室、", "")
+    row = next(r for r in t.rows if r[3].startswith("主动公开成渝地区"))
+    row[4] = row[4].replace("市发展改革委", "市发展和改革委员会")  # the long form: no change
+    # remove one task and add one, keeping the merged group columns consistent
+    gone = next(i for i, r in enumerate(t.rows) if r[3].startswith("依托省政府信息公开目录管理系统"))
+    added_after = next(i for i, r in enumerate(t.rows) if r[3].startswith("按规定向社会公开各级政府及其部门政务失信信息"))
+    t.rows = _move_row(t, gone, added_after, ["", "", "", "做好统计数据发布解读，及时公开重要统计信息。",
+                                              "市统计局，各县（市、区）人民政府、达州高新区管委会、达州东部经开区管委会。", "及时公开"])
+    return els
+
+
+def _move_row(t: TableSpec, remove: int, insert_after: int, new_row: list[str]) -> list[list[str]]:
+    """Remove row `remove` and insert `new_row` after row `insert_after`, moving the
+    vertical merges with them (the new row joins the merges of the row above)."""
+    rows = [list(r) for r in t.rows]
+    merges = []
+    for col, first, last in t.vmerge:
+        first2, last2 = first, last
+        # removal
+        if first <= remove <= last:
+            last2 -= 1
+        elif remove < first:
+            first2, last2 = first - 1, last - 1
+        merges.append([col, first2, last2])
+    del rows[remove]
+    at = insert_after if insert_after < remove else insert_after - 1
+    rows.insert(at + 1, new_row)
+    for m in merges:
+        col, first, last = m
+        if first <= at <= last and col in (0, 1, 2):
+            m[2] = last + 1  # the new row belongs to the same category and group
+        elif at < first:
+            m[1], m[2] = first + 1, last + 1
+        elif at < last:
+            m[2] = last + 1
+    t.vmerge = [tuple(m) for m in merges if m[2] > m[1]]
+    for col, first, last in t.vmerge:  # the top cell keeps the text, the others must be empty
+        for r in range(first + 1, last + 1):
+            rows[r][col] = ""
+    return rows
+
+
+NEXT_YEAR_SEEDS = {
+    "000_667d92ae8c820e6e_2023": seed_000_next,
+    "001_cbaf9ffe1ea5b1b9_2023": seed_001_next,
+    "002_f368b6cade0a67ca_2023": seed_002_next,
+}
+
+
+def render_text(elements: list[Element], path: Path) -> None:
+    """A plain-text rendering as extraction tools dump a document: one paragraph
+    per line, tables as tab-separated rows, a merged cell's text in its first row."""
+    lines = []
+    for el in elements:
+        if isinstance(el, Para):
+            if not el.hidden:
+                lines.append(el.text)
+        else:
+            lines.append("")
+            for header_row in el.header:
+                cells = []
+                for text, span in header_row:
+                    cells += [text] + [""] * (span - 1)  # a spanned header dumps as its text and empty cells
+                lines.append("\t".join(cells))
+            for row in el.rows:
+                lines.append("\t".join(row))
+            lines.append("")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 # --------------------------------------------------------------------------- DOCX rendering
 
 _ALIGN = {
@@ -595,20 +790,30 @@ def record_page_count(docx_path: Path, pdf_path: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docx-only", action="store_true")
-    ap.add_argument("seeds", nargs="*", help="seed stems (default: all)")
+    ap.add_argument("seeds", nargs="*", help="seed stems (default: all, and next year's)")
     args = ap.parse_args()
-    stems = args.seeds or list(SEEDS)
+    jobs = [(stem, SEEDS[stem], NOTICES) for stem in SEEDS] + [(stem, fn, NEXT_YEAR) for stem, fn in NEXT_YEAR_SEEDS.items()]
+    if args.seeds:
+        jobs = [j for j in jobs if j[0] in args.seeds]
+    NEXT_YEAR.mkdir(exist_ok=True)
     built = []
-    for stem in stems:
-        path = NOTICES / f"{stem}.docx"
-        render_docx(SEEDS[stem](), path)
+    for stem, build, folder in jobs:
+        elements = build()
+        path = folder / f"{stem}.docx"
+        render_docx(elements, path)
         built.append(path)
         print("wrote", path.relative_to(HERE.parent))
+        if folder is NEXT_YEAR:  # the seeds' text forms are the real dumps; next year's are made here
+            render_text(elements, path.with_suffix(".txt"))
+            print("wrote", path.with_suffix(".txt").relative_to(HERE.parent))
     if not args.docx_only:
-        convert_pdf(built, NOTICES)
-        for p in built:
-            record_page_count(p, p.with_suffix(".pdf"))
-            print("wrote", p.with_suffix(".pdf").relative_to(HERE.parent))
+        for folder in (NOTICES, NEXT_YEAR):
+            paths = [p for p in built if p.parent == folder]
+            if paths:
+                convert_pdf(paths, folder)
+            for p in paths:
+                record_page_count(p, p.with_suffix(".pdf"))
+                print("wrote", p.with_suffix(".pdf").relative_to(HERE.parent))
 
 
 if __name__ == "__main__":

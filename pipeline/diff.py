@@ -1,0 +1,343 @@
+"""Audit diff: what changed between two notices (or two sets of items).
+
+    changes = diff(load_file("2022.pdf"), load_file("2023.pdf"))
+
+Schedules (and unit lists) are matched by canonical unit, so 市发展改革委 and
+市发展和改革委员会 are one unit; a unit that cannot be matched is reported as
+added or removed, never merged with another. Responsibility tasks are matched by
+the similarity of their text (rapidfuzz, 0..1, threshold settable), unit overlap
+breaking ties; a reworded task says how similar it is.
+
+Dates of two years are compared by day of year: the old date is moved by the
+difference between the notices' years first, so "the same day next year" is no
+shift. Each change is one record with both sides' provenance (file, page, row).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import regex
+from rapidfuzz import fuzz
+
+CHANGE_TYPES = (
+    "unit_added", "unit_removed", "date_moved", "date_kind_changed", "theme_changed",
+    "task_reworded", "task_added", "task_removed", "units_added_to_task", "units_removed_from_task",
+    "deadline_earlier", "deadline_later",
+)
+
+
+@dataclass
+class DiffItem:
+    """One item of one side, with what the diff compares and where it came from."""
+
+    item_type: str
+    units: list[str]
+    units_canonical: list[str]
+    theme: str | None
+    task: str | None
+    date_text: str | None
+    date_kind: str | None
+    date_start: dt.date | None
+    date_end: dt.date | None
+    year: int | None
+    doc_id: str | None
+    source_path: str | None
+    page: int | None
+    row: int | None
+
+
+@dataclass
+class Change:
+    change_type: str
+    item_type: str
+    unit: str | None
+    task: str | None
+    old_value: str | None
+    new_value: str | None
+    shift_days: int | None
+    similarity: float | None
+    old_source_path: str | None
+    old_page: int | None
+    old_row: int | None
+    new_source_path: str | None
+    new_page: int | None
+    new_row: int | None
+    old_doc_id: str | None = None
+    new_doc_id: str | None = None
+
+
+# ----------------------------------------------------------------------------- loading sides
+
+
+def items_from_result(result) -> list[DiffItem]:
+    out = []
+    for it in result.items:
+        d = it.date
+        out.append(DiffItem(it.item_type, it.units, it.units_canonical, it.theme, it.task, it.date_text,
+                            d.kind if d else None, d.start if d else None, d.end if d else None, result.meta.year,
+                            result.doc_id, result.source_path, it.source_page, it.source_row))
+    return out
+
+
+def load_file(path: str | Path) -> list[DiffItem]:
+    from extractors.notice import extract_file
+
+    return items_from_result(extract_file(path))
+
+
+def _from_rows(items: list[dict], paths: dict[str, str]) -> list[DiffItem]:
+    return [
+        DiffItem(r["item_type"], r["units"] or [], r["units_canonical"] or [], r["theme"], r["task"], r["date_text"],
+                 r["date_kind"], r["date_start"], r["date_end"], r["year"], r["doc_id"], paths.get(r["doc_id"]),
+                 r["source_page"], r["source_row"])
+        for r in sorted(items, key=lambda r: (r["doc_id"], r["item_no"]))
+    ]
+
+
+def load_dataset(data: str | Path, doc_id: str | None = None, issuer: str | None = None,
+                 year: int | None = None) -> list[DiffItem]:
+    """Items of one notice (a doc_id or its unique prefix) or of an issuer's notices of a year."""
+    from pipeline.writer import read_table
+
+    notices = read_table(data, "notices", columns=["doc_id", "source_path", "issuer", "year"]).to_pylist()
+    if doc_id:
+        chosen = [n for n in notices if n["doc_id"].startswith(doc_id.lower())]
+        if len(chosen) != 1:
+            raise LookupError(f"{len(chosen)} notices in {data} have a doc_id starting with {doc_id!r}")
+    else:
+        chosen = [n for n in notices if n["issuer"] == issuer and n["year"] == year]
+        if not chosen:
+            raise LookupError(f"no notice of {issuer!r} in {year} in {data}")
+    ids = {n["doc_id"] for n in chosen}
+    items = [r for r in read_table(data, "items").to_pylist() if r["doc_id"] in ids]
+    return _from_rows(items, {n["doc_id"]: n["source_path"] for n in chosen})
+
+
+def load_side(spec: str, data: str | Path = "output") -> list[DiffItem]:
+    """A file path, else a doc_id (or a unique prefix of one) in the dataset."""
+    if Path(spec).exists():
+        return load_file(spec)
+    if regex.fullmatch(r"[0-9a-fA-F]{6,64}", spec):
+        return load_dataset(data, doc_id=spec)
+    raise LookupError(f"{spec}: not a file, nor a doc_id in {data}")
+
+
+# ----------------------------------------------------------------------------- comparing
+
+_NORM = regex.compile(r"[\s\p{P}]+")
+_YEAR = regex.compile(r"(?:19|20)\d{2}(?=\s*年)")
+
+
+def _norm(text: str | None, year: int | None = None) -> str:
+    """Text without spaces and punctuation, with years written relative to the
+    notice's year: 2022年6月底前 in a 2022 notice equals 2023年6月底前 in a 2023 one."""
+    text = text or ""
+    if year:
+        text = _YEAR.sub(lambda m: f"Y{int(m.group(0)) - year:+d}", text)
+    return _NORM.sub("", text)
+
+
+def _add_years(d: dt.date, years: int) -> dt.date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February in a year without one
+        return d.replace(year=d.year + years, day=28)
+
+
+def _shift(old: dt.date | None, new: dt.date | None, years: int) -> int | None:
+    if old is None or new is None:
+        return None
+    return (new - _add_years(old, years)).days
+
+
+def _change(kind: str, o: DiffItem | None, n: DiffItem | None, unit=None, task=None, old=None, new=None,
+            shift=None, similarity=None) -> Change:
+    return Change(kind, (n or o).item_type, unit, task, old, new, shift, similarity,
+                  o.source_path if o else None, o.page if o else None, o.row if o else None,
+                  n.source_path if n else None, n.page if n else None, n.row if n else None,
+                  o.doc_id if o else None, n.doc_id if n else None)
+
+
+def _date_changes(o: DiffItem, n: DiffItem, unit: str | None, task: str | None) -> list[Change]:
+    years = (n.year - o.year) if n.year is not None and o.year is not None else 0
+    if o.date_kind != n.date_kind:
+        shift = _shift(o.date_start or o.date_end, n.date_start or n.date_end, years)
+        return [_change("date_kind_changed", o, n, unit, task, o.date_text, n.date_text, shift)]
+    start, end = _shift(o.date_start, n.date_start, years), _shift(o.date_end, n.date_end, years)
+    if o.date_kind == "deadline" and end:
+        return [_change("deadline_later" if end > 0 else "deadline_earlier", o, n, unit, task, o.date_text,
+                        n.date_text, end)]
+    if start or end:
+        return [_change("date_moved", o, n, unit, task, o.date_text, n.date_text, start if start else end)]
+    if start is None and end is None and _norm(o.date_text) != _norm(n.date_text):
+        return [_change("date_moved", o, n, unit, task, o.date_text, n.date_text, None)]  # no dates to count
+    return []
+
+
+def diff_schedules(old: list[DiffItem], new: list[DiffItem]) -> list[Change]:
+    """Schedules and lists by canonical unit; a unit with several rows pairs them in date order."""
+    def by_unit(items: list[DiffItem]) -> dict[str, list[DiffItem]]:
+        out: dict[str, list[DiffItem]] = defaultdict(list)
+        for it in items:
+            for u in it.units_canonical:
+                out[u].append(it)
+        for rows in out.values():
+            rows.sort(key=lambda it: (it.date_start or it.date_end or dt.date.min, it.row or 0))
+        return out
+
+    a, b = by_unit(old), by_unit(new)
+    changes: list[Change] = []
+    for unit in list(a) + [u for u in b if u not in a]:
+        olds, news = a.get(unit, []), b.get(unit, [])
+        for o, n in zip(olds, news):
+            if o.item_type != "list" and _norm(o.theme, o.year) != _norm(n.theme, n.year):
+                changes.append(_change("theme_changed", o, n, unit, None, o.theme, n.theme))
+            if o.item_type != "list":
+                changes.extend(_date_changes(o, n, unit, None))
+        for o in olds[len(news):]:
+            changes.append(_change("unit_removed", o, None, unit, None, o.date_text, None))
+        for n in news[len(olds):]:
+            changes.append(_change("unit_added", None, n, unit, None, None, n.date_text))
+    return changes
+
+
+def diff_tasks(old: list[DiffItem], new: list[DiffItem], threshold: float = 0.8) -> list[Change]:
+    """Tasks matched by text similarity (best pairs first), then compared."""
+    candidates = []
+    for i, o in enumerate(old):
+        for j, n in enumerate(new):
+            sim = fuzz.ratio(_norm(o.task, o.year), _norm(n.task, n.year)) / 100
+            if sim >= threshold:
+                shared = len(set(o.units_canonical) & set(n.units_canonical))
+                overlap = shared / max(1, len(set(o.units_canonical) | set(n.units_canonical)))
+                candidates.append((sim, overlap, -abs(i - j), i, j))
+    candidates.sort(reverse=True)
+    used_old: set[int] = set()
+    used_new: set[int] = set()
+    pairs = []
+    for sim, _, _, i, j in candidates:
+        if i not in used_old and j not in used_new:
+            used_old.add(i)
+            used_new.add(j)
+            pairs.append((sim, i, j))
+    changes: list[Change] = []
+    for sim, i, j in sorted(pairs, key=lambda p: p[1]):
+        o, n = old[i], new[j]
+        task = n.task
+        if _norm(o.task, o.year) != _norm(n.task, n.year):
+            changes.append(_change("task_reworded", o, n, None, task, o.task, n.task, similarity=round(sim, 3)))
+        for u in [u for u in n.units_canonical if u not in o.units_canonical]:
+            changes.append(_change("units_added_to_task", o, n, u, task, None, u))
+        for u in [u for u in o.units_canonical if u not in n.units_canonical]:
+            changes.append(_change("units_removed_from_task", o, n, u, task, u, None))
+        changes.extend(_date_changes(o, n, None, task))
+    for i, o in enumerate(old):
+        if i not in used_old:
+            changes.append(_change("task_removed", o, None, None, o.task, o.date_text, None))
+    for j, n in enumerate(new):
+        if j not in used_new:
+            changes.append(_change("task_added", None, n, None, n.task, None, n.date_text))
+    return changes
+
+
+def diff(old: list[DiffItem], new: list[DiffItem], threshold: float = 0.8, item_type: str | None = None) -> list[Change]:
+    """Every difference between two sides, schedules first, then tasks."""
+    if item_type:
+        old = [i for i in old if i.item_type == item_type]
+        new = [i for i in new if i.item_type == item_type]
+    sched = lambda items: [i for i in items if i.item_type in ("schedule", "list")]  # noqa: E731
+    tasks = lambda items: [i for i in items if i.item_type == "task"]  # noqa: E731
+    return diff_schedules(sched(old), sched(new)) + diff_tasks(tasks(old), tasks(new), threshold)
+
+
+# ----------------------------------------------------------------------------- output
+
+
+def counts(changes: list[Change]) -> Counter:
+    return Counter(c.change_type for c in changes)
+
+
+def save(changes: list[Change], path: str | Path) -> None:
+    """CSV, Parquet or JSON, by the file's suffix."""
+    path = Path(path)
+    rows = [asdict(c) for c in changes]
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        path.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+        return
+    import pyarrow as pa
+
+    schema = pa.schema([(f.name, pa.int32() if f.name in ("shift_days", "old_page", "old_row", "new_page", "new_row")
+                         else pa.float64() if f.name == "similarity" else pa.string()) for f in fields(Change)])
+    table = pa.Table.from_pylist(rows, schema=schema)
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, path)
+    elif suffix == ".csv":
+        import pyarrow.csv as pcsv
+
+        with open(path, "wb") as f:
+            f.write(b"\xef\xbb\xbf")  # a BOM, so Excel opens the Chinese text as UTF-8
+            pcsv.write_csv(table, f)
+    else:
+        raise ValueError(f"{path}: write .csv, .parquet or .json")
+
+
+_SORT_JS = """
+document.querySelectorAll('th').forEach(function (th, col) {
+  th.addEventListener('click', function () {
+    var body = th.closest('table').tBodies[0], rows = Array.from(body.rows);
+    var asc = th.dataset.dir !== 'asc'; th.dataset.dir = asc ? 'asc' : 'desc';
+    rows.sort(function (a, b) {
+      var x = a.cells[col].dataset.v || a.cells[col].textContent, y = b.cells[col].dataset.v || b.cells[col].textContent;
+      var nx = parseFloat(x), ny = parseFloat(y);
+      var r = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y, 'zh');
+      return asc ? r : -r;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  });
+});
+"""
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif;
+       margin: 2rem; color: #222; }
+h1 { font-size: 1.4rem; } .sides { color: #555; margin-bottom: 1rem; }
+table { border-collapse: collapse; font-size: 0.9rem; } th, td { border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; }
+th { background: #f2f2f2; cursor: pointer; user-select: none; } th:hover { background: #e4e4e4; }
+table.summary { margin-bottom: 1.5rem; } td.num { text-align: right; }
+.unit_added, .task_added, .units_added_to_task { background: #eef8ee; }
+.unit_removed, .task_removed, .units_removed_from_task { background: #fbeeee; }
+.deadline_later { background: #fff6e0; }
+"""
+
+
+def to_html(changes: list[Change], old_label: str, new_label: str, title: str = "Notice comparison") -> str:
+    """One self-contained HTML page: summary counts, then a sortable table of changes
+    (no external scripts, styles or fonts)."""
+    esc = lambda v: "" if v is None else html.escape(str(v))  # noqa: E731
+    c = counts(changes)
+    summary = "".join(f"<tr><td>{esc(k)}</td><td class='num'>{c[k]}</td></tr>" for k in CHANGE_TYPES if c[k])
+    cols = ("change_type", "item_type", "unit", "task", "old_value", "new_value", "shift_days", "similarity",
+            "old_source_path", "old_page", "old_row", "new_source_path", "new_page", "new_row")
+    head = "".join(f"<th>{esc(col)}</th>" for col in cols)
+    body = []
+    for ch in changes:
+        d = asdict(ch)
+        cells = "".join(f"<td>{esc(d[col])}</td>" for col in cols)
+        body.append(f"<tr class='{esc(ch.change_type)}'>{cells}</tr>")
+    return (
+        "<!DOCTYPE html>\n<html lang='zh'><head><meta charset='utf-8'>"
+        f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{esc(title)}</h1><div class='sides'>old: {esc(old_label)}<br>new: {esc(new_label)}</div>"
+        f"<table class='summary'><thead><tr><th>change</th><th>count</th></tr></thead><tbody>{summary}"
+        f"<tr><td><b>total</b></td><td class='num'><b>{len(changes)}</b></td></tr></tbody></table>"
+        f"<table id='changes'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        f"<script>{_SORT_JS}</script></body></html>\n"
+    )
