@@ -4,7 +4,12 @@ NOTICES_FAULT="commit:items:2"      kill at the 2nd time the "commit:items" poin
 NOTICES_FAULT="commit:items:2@20"   ... 20 ms later, from a thread: lands inside delta-rs's write
 NOTICES_FAULT="done:5"              kill when the 5th file's outcome arrives (during extraction)
 
-Unset (always, outside tests) it costs one dictionary lookup per point.
+NOTICES_FAULT_FILE="sleep:hog:30"   a worker sleeps 30 s on any file whose name contains "hog"
+NOTICES_FAULT_FILE="alloc:hog:4000" a worker allocates 4000 MiB for such a file
+NOTICES_FAULT_FILE="crash:hog:0"    a worker kills itself on such a file
+(to test the per-file time limit and memory cap without a real pathological file)
+
+Unset (always, outside tests) they cost one dictionary lookup per point.
 """
 from __future__ import annotations
 
@@ -44,3 +49,22 @@ def checkpoint(point: str) -> None:
     if _TARGET[2] is None:
         _die()
     threading.Thread(target=lambda: (time.sleep(_TARGET[2]), _die()), daemon=True).start()
+
+
+_FILE_SPEC = os.environ.get("NOTICES_FAULT_FILE", "")
+
+
+def file_hook(path: str) -> None:
+    """In a worker, before reading `path`: misbehave as NOTICES_FAULT_FILE says."""
+    if not _FILE_SPEC:
+        return
+    action, needle, amount = _FILE_SPEC.split(":")
+    if needle not in os.path.basename(path):
+        return
+    if action == "sleep":
+        time.sleep(float(amount))
+    elif action == "crash":
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif action == "alloc":
+        hog = bytearray(int(amount) * 1024 * 1024)  # noqa: F841  (holds the memory until the next line)
+        hog[::4096] = b"x" * len(hog[::4096])

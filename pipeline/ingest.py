@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import os
 import secrets
+import stat
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -199,6 +200,11 @@ def ingest(
                                          f"not a notice file type ({', '.join(sorted(suffixes))})", "discover"))
                     continue
                 try:
+                    st = os.stat(path)  # follows symlinks: a dangling or looping one fails here
+                    if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block a reader forever
+                        quarantine(FileError(path, "unsupported_format", "not a regular file (a pipe, socket or device)",
+                                             "discover"))
+                        continue
                     doc_id = hash_file(path)
                 except OSError as e:
                     quarantine(FileError(path, "unreadable", f"cannot read the file: {e.strerror or e}", "read"))

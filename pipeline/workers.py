@@ -25,6 +25,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from pipeline.faults import file_hook
 from schemas.errors import NoticeError
 
 _EPOCH = __import__("datetime").datetime(1970, 1, 1, tzinfo=__import__("datetime").timezone.utc)
@@ -65,6 +66,7 @@ def process_file(path: str) -> Outcome:
     doc_id = None
     stage = "read"
     try:
+        file_hook(path)
         data = read_file_bytes(path)
         doc_id = hashlib.sha256(data).hexdigest()
         doc = read_bytes(data, path)

@@ -1,14 +1,17 @@
-"""Generate broken and unusual input files (never committed as binaries).
+"""Generate broken, unusual and hostile input files (never committed as binaries).
 
-Each generator writes one file into a folder and returns its path; `CORPUS`
-maps a file name to (generator, expected outcome): an error code, or "ok" for
-files that must be read. Run as a script to write the corpus somewhere:
+Each generator writes one file into a folder and returns its path. `CORPUS`
+maps a file name to (generator, expected outcome) for what the *readers* see:
+an error code, or "ok" for files that must be read. `FOLDER_CORPUS` adds what
+only a folder walk meets (symlink loops, pipes, unreadable files, very large
+files) with the outcome *ingest* must give. Run as a script to write it all:
 
     python tests/bad_inputs.py /tmp/bad
 """
 from __future__ import annotations
 
 import io
+import os
 import random
 import sys
 import zipfile
@@ -116,7 +119,85 @@ def docx_without_document_xml(path: Path) -> Path:
 
 
 def legacy_doc(path: Path) -> Path:
+    """A real Word 97 .doc where LibreOffice can make one, else OLE-looking junk."""
+    from extractors.readers.legacy import soffice
+
+    if soffice():
+        import subprocess
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run([soffice(), f"-env:UserInstallation=file://{tmp}/p", "--headless", "--convert-to", "doc",
+                            "--outdir", tmp, str(SEED_DOCX)], capture_output=True, timeout=300)
+            made = Path(tmp) / (SEED_DOCX.stem + ".doc")
+            if made.exists():
+                path.write_bytes(made.read_bytes())
+                return path
+    return ole_junk(path)
+
+
+def legacy_doc_expected() -> str:
+    from extractors.readers.legacy import soffice
+
+    return "ok" if soffice() else "legacy_doc"
+
+
+def ole_junk(path: Path) -> Path:
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + _rand(4096, 3))
+    return path
+
+
+def zip_bomb(path: Path, gib: int = 2) -> Path:
+    """A DOCX of ~10 MB whose word/document.xml inflates to `gib` GiB of zeros."""
+    import zlib
+
+    with zipfile.ZipFile(SEED_DOCX) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            if info.filename != "word/document.xml":
+                dst.writestr(info, src.read(info.filename))
+        info = zipfile.ZipInfo("word/document.xml")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with dst.open(info, "w", force_zip64=True) as f:
+            chunk = b"\0" * (1 << 24)
+            for _ in range(gib * 64):
+                f.write(chunk)
+    return path
+
+
+def mixed_endings_with_nul(path: Path) -> Path:
+    text = SEED_TXT.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    out = b"".join(line.encode("utf-8") + (b"\r\n", b"\r", b"\n")[i % 3] for i, line in enumerate(lines))
+    out = out.replace("。".encode(), "。".encode() + b"\x00", 3)
+    path.write_bytes(out)
+    return path
+
+
+def big_text(path: Path, mb: int = 50) -> Path:
+    """About `mb` MB of running text (notice body paragraphs repeated)."""
+    body = (SAMPLES / "003_fe15d2c5fde5f51a.txt").read_text(encoding="utf-8").encode("utf-8")
+    with open(path, "wb") as f:
+        written = 0
+        while written < mb * 1_000_000:
+            f.write(body)
+            written += len(body)
+    return path
+
+
+def pages_pdf(path: Path, pages: int = 500) -> Path:
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(str(SAMPLES / "003_fe15d2c5fde5f51a.pdf"))
+    writer = PdfWriter()
+    for i in range(pages):
+        writer.add_page(reader.pages[i % len(reader.pages)])
+    with open(path, "wb") as f:
+        writer.write(f)
+    return path
+
+
+def plain_copy(path: Path) -> Path:
+    path.write_bytes((SAMPLES / "004_55053ed01a992ddd.txt").read_bytes().replace(b"2021", b"2021 ", 1))
     return path
 
 
@@ -137,8 +218,81 @@ CORPUS = {
     "really_a_docx.pdf": (docx_named_pdf, "ok"),
     "not_a_zip.docx": (docx_not_a_zip, "corrupt_docx"),
     "no_document_xml.docx": (docx_without_document_xml, "corrupt_docx"),
-    "legacy.doc": (legacy_doc, "legacy_doc"),
+    "legacy.doc": (legacy_doc, legacy_doc_expected()),
+    "kingsoft.wps": (ole_junk, "legacy_doc"),
+    "zip_bomb.docx": (zip_bomb, "zip_bomb"),
+    "mixed_endings_nul.txt": (mixed_endings_with_nul, "ok"),
+    "通知 附件 “引号” 'q'.txt": (plain_copy, "ok"),
 }
+
+# what only a folder walk meets: name -> (maker(folder) -> paths, expected ingest outcome per path)
+# outcomes: "ingested", "skipped" (duplicate), or an error code
+
+
+def _symlink_loop(folder: Path) -> dict[Path, str]:
+    a, b = folder / "loop_a.txt", folder / "loop_b.txt"
+    os.symlink(b.name, a)
+    os.symlink(a.name, b)
+    os.symlink(".", folder / "loop_dir")  # a folder that contains itself: not followed
+    return {a: "unreadable", b: "unreadable"}
+
+
+def _dangling(folder: Path) -> dict[Path, str]:
+    p = folder / "dangling.pdf"
+    os.symlink("no_such_target.pdf", p)
+    return {p: "unreadable"}
+
+
+def _fifo(folder: Path) -> dict[Path, str]:
+    p = folder / "pipe.txt"
+    os.mkfifo(p)
+    return {p: "unsupported_format"}
+
+
+def _no_permission(folder: Path) -> dict[Path, str]:
+    p = folder / "no_permission.txt"
+    p.write_bytes((SAMPLES / "003_fe15d2c5fde5f51a.txt").read_bytes() + b"\n")
+    p.chmod(0)
+    # root reads whatever the permission bits say: then the file is simply ingested
+    return {p: "ingested" if os.geteuid() == 0 else "unreadable"}
+
+
+def _big_text(folder: Path) -> dict[Path, str]:
+    return {big_text(folder / "big_50mb.txt"): "ingested"}
+
+
+def _many_pages(folder: Path) -> dict[Path, str]:
+    return {pages_pdf(folder / "pages_500.pdf"): "ingested"}
+
+
+def _not_a_notice_type(folder: Path) -> dict[Path, str]:
+    p = folder / "data.xlsx"
+    p.write_bytes(b"PK\x03\x04" + _rand(100, 5))
+    q = folder / "README"
+    q.write_text("not a notice", encoding="utf-8")
+    return {p: "unsupported_format", q: "unsupported_format"}
+
+
+FOLDER_CORPUS = {
+    "symlink_loop": _symlink_loop,
+    "dangling_symlink": _dangling,
+    "fifo": _fifo,
+    "no_permission": _no_permission,
+    "big_text": _big_text,
+    "many_pages": _many_pages,
+    "not_a_notice_type": _not_a_notice_type,
+}
+
+_READ_TO_INGEST = {"ok": "ingested"}
+
+
+def write_folder_corpus(folder: Path) -> dict[Path, str]:
+    """The whole corpus in one folder, with the outcome ingest must give each path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    expected = {gen(folder / name): _READ_TO_INGEST.get(outcome, outcome) for name, (gen, outcome) in CORPUS.items()}
+    for make in FOLDER_CORPUS.values():
+        expected.update(make(folder))
+    return expected
 
 
 def write_corpus(folder: Path) -> dict[Path, str]:
@@ -147,6 +301,7 @@ def write_corpus(folder: Path) -> dict[Path, str]:
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "bad_inputs")
-    for p, expected in write_corpus(out).items():
+    for p, expected in write_folder_corpus(out).items():
         print(f"{expected:20} {p}")
