@@ -15,6 +15,7 @@ Each logical row keeps which physical rows made it (RowSource).
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,6 +23,12 @@ import regex
 
 from extractors.layout import DATA, join_wrapped
 from schemas.document import Cell, Grid, RowSource, Table
+from schemas.errors import TooLarge
+
+
+# Limits that keep absurd tables harmless (README: Limits); every reader uses them.
+MAX_TABLE_CELLS = int(os.environ.get("NOTICES_MAX_TABLE_CELLS", 200_000))
+MAX_CELL_CHARS = int(os.environ.get("NOTICES_MAX_CELL_CHARS", 20_000))
 
 
 @dataclass
@@ -224,6 +231,14 @@ def continues(prev: TablePart | Table, nxt: TablePart, prev_header: Grid, tol: f
 
 
 def make_cell_grid(rows: list[list[str]], page: int | None = None) -> Grid:
-    """A grid of plain one-by-one cells from rows of texts (padded to the widest)."""
+    """A grid of plain one-by-one cells from rows of texts (padded to the widest;
+    cells cut at MAX_CELL_CHARS)."""
     width = max((len(r) for r in rows), default=0)
-    return [[Cell(t, page=page) for t in r] + [Cell("", page=page) for _ in range(width - len(r))] for r in rows]
+    check_size(len(rows), width)
+    return [[Cell(t[:MAX_CELL_CHARS], page=page) for t in r] + [Cell("", page=page) for _ in range(width - len(r))]
+            for r in rows]
+
+
+def check_size(n_rows: int, n_cols: int) -> None:
+    if n_rows * n_cols > MAX_TABLE_CELLS:
+        raise TooLarge(f"a table of {n_rows} x {n_cols} cells is over the {MAX_TABLE_CELLS:,}-cell limit")

@@ -47,3 +47,22 @@ def test_a_pdf_named_file_that_is_a_docx_is_read_as_docx(corpus):
 def test_owner_password_pdf_is_read(corpus):
     doc = read_document(corpus["owner_password_only.pdf"])
     assert "2022年3月14日" in doc.text()
+
+
+def test_absurd_tables_are_refused_with_too_large(tmp_path, monkeypatch):
+    import extractors.tables as tables
+
+    monkeypatch.setattr(tables, "MAX_TABLE_CELLS", 50)
+    rows = "\n".join("\t".join(f"{r}{c}市教育局" for c in range(10)) for r in range(20))
+    (tmp_path / "t.txt").write_text("附件\n" + rows + "\n", encoding="utf-8")
+    with pytest.raises(NoticeError) as info:
+        read_document(tmp_path / "t.txt")
+    assert info.value.code == "too_large" and "cell limit" in info.value.message
+
+
+def test_huge_cells_are_cut(tmp_path):
+    from extractors.tables import MAX_CELL_CHARS
+
+    (tmp_path / "t.txt").write_text("序号\t单位\n1\t" + "局" * (MAX_CELL_CHARS * 2) + "\n2\t市教育局\n", encoding="utf-8")
+    table = next(read_document(tmp_path / "t.txt").tables())
+    assert len(table.rows[0][1].text) == MAX_CELL_CHARS

@@ -22,14 +22,12 @@ from docx.oxml.ns import qn
 
 from extractors.layout import clean_text, is_noise_line, join_wrapped
 from extractors.readers.registry import register
-from extractors.tables import TablePart, stitch
+from extractors.tables import MAX_CELL_CHARS, MAX_TABLE_CELLS, TablePart, stitch
 from schemas.document import Block, Cell, Document, Paragraph, Table
-from schemas.errors import CorruptDocx, UnsupportedFormat, ZipBomb
+from schemas.errors import CorruptDocx, TooLarge, UnsupportedFormat, ZipBomb
 
 # Limits that make zip bombs harmless (documented in the README).
 MAX_UNZIPPED_BYTES = int(os.environ.get("NOTICES_MAX_UNZIPPED_BYTES", 300 * 1024 * 1024))
-MAX_TABLE_CELLS = int(os.environ.get("NOTICES_MAX_TABLE_CELLS", 200_000))
-MAX_CELL_CHARS = int(os.environ.get("NOTICES_MAX_CELL_CHARS", 20_000))
 
 W_P, W_TBL, W_R, W_T, W_TAB, W_BR, W_CR = (qn(t) for t in ("w:p", "w:tbl", "w:r", "w:t", "w:tab", "w:br", "w:cr"))
 W_TR, W_TC, W_SDT, W_SDTCONTENT = (qn(t) for t in ("w:tr", "w:tc", "w:sdt", "w:sdtContent"))
@@ -182,7 +180,7 @@ class _Walker:
             covered.append(cov)
             self.cells += len(row)
             if self.cells > MAX_TABLE_CELLS:
-                raise ZipBomb(f"more than {MAX_TABLE_CELLS} table cells", None)
+                raise TooLarge(f"more than {MAX_TABLE_CELLS:,} table cells", None)
         width = max([width] + [len(r) for r in rows])
         for row, cov in zip(rows, covered):
             while len(row) < width:

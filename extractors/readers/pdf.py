@@ -36,13 +36,12 @@ from pdfplumber.table import TableFinder
 
 from extractors.layout import clean_text, fix_radicals, is_cjk, is_latin_word_char, is_page_number, join_wrapped
 from extractors.readers.registry import register
-from extractors.tables import TablePart, continues, detect_header_rows, stitch
+from extractors.tables import TablePart, check_size, continues, detect_header_rows, stitch
 from schemas.document import Block, Cell, Document, Paragraph
-from schemas.errors import CorruptPdf, EncryptedPdf, NoTextLayer
+from schemas.errors import CorruptPdf, EncryptedPdf, NoTextLayer, TooLarge
 
 MAX_PAGES = int(os.environ.get("NOTICES_MAX_PAGES", 2000))
 MAX_PATHS_PER_PAGE = 20_000  # a drawing, not a table grid: skip table finding there
-MAX_TABLE_CELLS = int(os.environ.get("NOTICES_MAX_TABLE_CELLS", 200_000))
 
 # pdfplumber's finder with our edges; tolerances are pdfplumber's defaults, which
 # join the double border lines Word and LibreOffice draw between cells.
@@ -300,8 +299,7 @@ def _grid(table, chars: list[Char], page_no: int) -> tuple[list[list[Cell | None
     xs = _dedupe(sorted({c[0] for c in cells} | {c[2] for c in cells}))
     ys = _dedupe(sorted({c[1] for c in cells} | {c[3] for c in cells}))
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
-    if n_rows * n_cols > MAX_TABLE_CELLS:
-        raise CorruptPdf(f"a table of {n_rows}x{n_cols} cells is over the {MAX_TABLE_CELLS}-cell limit")
+    check_size(n_rows, n_cols)
     grid: list[list[Cell | None]] = [[None] * n_cols for _ in range(n_rows)]
     owner: list[list[int | None]] = [[None] * n_cols for _ in range(n_rows)]
     spans: list[tuple[int, int, int, int]] = []
@@ -538,7 +536,7 @@ def read_pdf(data: bytes, path: str) -> Document:
         if n_pages == 0:
             raise CorruptPdf("the PDF has no pages", path)
         if n_pages > MAX_PAGES:
-            raise CorruptPdf(f"{n_pages} pages is over the {MAX_PAGES}-page limit", path)
+            raise TooLarge(f"{n_pages} pages is over the {MAX_PAGES:,}-page limit", path)
         pages = []
         for i in range(n_pages):
             try:
