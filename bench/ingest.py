@@ -16,7 +16,6 @@ interleaved) and the median run is reported. Last, end-to-end PDF pages/s
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random

@@ -149,8 +149,6 @@ def ole_junk(path: Path) -> Path:
 
 def zip_bomb(path: Path, gib: int = 2) -> Path:
     """A DOCX of ~10 MB whose word/document.xml inflates to `gib` GiB of zeros."""
-    import zlib
-
     with zipfile.ZipFile(SEED_DOCX) as src, zipfile.ZipFile(path, "w") as dst:
         for info in src.infolist():
             if info.filename != "word/document.xml":

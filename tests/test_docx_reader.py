@@ -5,7 +5,6 @@ import io
 
 from docx import Document
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 
 from extractors.readers.docx import read_docx
 

@@ -323,6 +323,7 @@ def _reflow(lines: list[Line], full: int | None) -> list[Paragraph]:
     paras: list[Paragraph] = []
     cur: Line | None = None
     cur_text = ""
+    prev_width = 0
     for ln in lines:
         if not ln.text:
             continue
