@@ -45,7 +45,6 @@ _TRAILING_QUALIFIER = regex.compile(
     r"(?:等(?:(?:市|县|区|省)?级?(?:有关|相关|其他)?(?:部门|单位)(?:（单位）|\(单位\))?)?|（单位）|\(单位\))$"
 )
 _END_PUNCT = "。．.，,；;：:、 "
-_WS = regex.compile(r"\s+")
 _PLACE_BODY = regex.compile(r"(?:镇|乡|街道办事处|街道|管委会|人民政府)$")
 # a unit suffix before the end: only then can a name be two units run together
 _INNER_SUFFIX = regex.compile(r"(?:局|委|办|厅|中心|政府|管委会|办公室)(?=.{2,})")
@@ -108,9 +107,9 @@ def normalize_brackets(name: str) -> str:
 
 
 def _strip_unit(part: str) -> str:
-    part = part.strip(_END_PUNCT + "\u3000")
+    part = part.strip().strip(_END_PUNCT + "\u3000")
     for _ in range(3):  # 等部门（单位）。: strip layer by layer
-        stripped = _TRAILING_QUALIFIER.sub("", part).strip(_END_PUNCT)
+        stripped = _TRAILING_QUALIFIER.sub("", part).strip().strip(_END_PUNCT)
         if stripped == part:
             break
         part = stripped
@@ -174,7 +173,7 @@ def split_units(text: str | None) -> list[str]:
 
 @lru_cache(maxsize=4096)  # responsibility tables repeat the same unit lists row after row
 def _split_units(text: str) -> tuple[str, ...]:
-    text = _WS.sub(" ", text).strip()
+    text = " ".join(text.split())  # Python's whitespace (\x1c-\x1f too), as str.strip() sees it
     units: list[str] = []
     for part in _split_outside_brackets(text):
         part = _strip_unit(part)

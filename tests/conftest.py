@@ -4,7 +4,17 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import os
+
 import pytest
+from hypothesis import settings
+
+# CI runs the property tests on a fixed, reproducible set of examples: a new
+# random find must not fail an unrelated change. Locally they explore afresh
+# each run (and remember failures in .hypothesis/).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "notices"
