@@ -210,11 +210,7 @@ def _patterns() -> dict[str, regex.Pattern]:
     )
     flags = regex.V0
     return {
-        "absolute": regex.compile(absolute, flags),
         "time": regex.compile(time_only, flags),
-        "relative": regex.compile(relative, flags),
-        "recurring": regex.compile(recurring, flags),
-        "continuous": regex.compile(continuous, flags),
         "any": regex.compile(
             rf"(?P<A>{absolute})|(?P<R>{relative})|(?P<C>{recurring})|(?P<K>{continuous})",
             flags,
