@@ -144,6 +144,12 @@ class _Chunk:
         return pa.concat_tables(parts) if parts else TABLES[name].schema.empty_table()
 
 
+def _fill(table: pa.Table, column: str, value) -> pa.Table:
+    """`column` set to one value in every row (the run's columns of `notices`)."""
+    field = TABLES["notices"].schema.field(column)
+    return table.set_column(table.schema.get_field_index(column), field, pa.array([value] * table.num_rows, field.type))
+
+
 def _is_in(table: pa.Table, ids: set[str]) -> pa.Array:
     return pc.is_in(table.column("doc_id"), value_set=pa.array(sorted(ids), pa.string()))
 
@@ -232,12 +238,10 @@ def ingest(
                     store.append(name, error_rows)
                     continue
                 table = chunk.table(name)
+                chunk_ids = table.column("doc_id").to_pylist()
                 if name == "notices" and table.num_rows:
-                    table = table.set_column(table.schema.get_field_index("run_id"), TABLES[name].schema.field("run_id"),
-                                             pa.array([summary.run_id] * table.num_rows, pa.string()))
-                    table = table.set_column(table.schema.get_field_index("ingested_at"),
-                                             TABLES[name].schema.field("ingested_at"),
-                                             pa.array([ingested_at] * table.num_rows, TABLES[name].schema.field("ingested_at").type))
+                    table = _fill(table, "run_id", summary.run_id)
+                    table = _fill(table, "ingested_at", ingested_at)
                 if chunk.replace_ids:
                     replacing = _is_in(table, chunk.replace_ids)
                     store.replace(name, table.filter(replacing), chunk.replace_ids)
@@ -247,7 +251,7 @@ def ingest(
                 if present[name] and table.num_rows:
                     table = table.filter(pc.invert(_is_in(table, present[name])))  # written before a crash
                 store.append(name, table)
-                present[name].update(chunk.table(name).column("doc_id").to_pylist())
+                present[name].update(chunk_ids)
             summary.commit_seconds += (dt.datetime.now() - t0).total_seconds()
             chunk, error_rows = _Chunk(), []
             if progress:

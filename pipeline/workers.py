@@ -11,6 +11,7 @@ always goes on.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import signal
@@ -28,7 +29,7 @@ from typing import Iterable, Iterator
 from pipeline.faults import file_hook
 from schemas.errors import NoticeError
 
-_EPOCH = __import__("datetime").datetime(1970, 1, 1, tzinfo=__import__("datetime").timezone.utc)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)  # a placeholder ingested_at
 DEFAULT_TIMEOUT_S = float(os.environ.get("NOTICES_TIMEOUT_S", 120))
 DEFAULT_MEMORY_MB = int(os.environ.get("NOTICES_MEMORY_MB", 3072))
 

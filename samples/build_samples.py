@@ -490,6 +490,20 @@ def _move_years(elements: list[Element]) -> list[Element]:
     return elements
 
 
+def _restamp(elements: list[Element], number_prefix: str, number: str, old_date: str, new_date: str) -> None:
+    """Next year's document number and issue date in the front matter."""
+    for p in elements:
+        if isinstance(p, Para) and p.text.startswith(number_prefix):
+            p.text = number
+        elif isinstance(p, Para) and p.text == old_date:
+            p.text = new_date
+
+
+def _renumber(rows: list[list[str]]) -> None:
+    for k, row in enumerate(rows, 1):
+        row[0] = str(k)
+
+
 def _table(elements: list[Element]) -> TableSpec:
     return max((el for el in elements if isinstance(el, TableSpec)), key=lambda t: len(t.rows))
 
@@ -502,11 +516,7 @@ def _edit_row(rows: list[list[str]], col: int, match_col: int, match: str, value
 
 def seed_000_next() -> list[Element]:
     els = _move_years(seed_000())
-    for p in els:
-        if isinstance(p, Para) and p.text.startswith("〔2023〕"):
-            p.text = "〔2023〕11号"
-        if isinstance(p, Para) and p.text == "2023年3月14日":
-            p.text = "2023年3月10日"
+    _restamp(els, "〔2023〕", "〔2023〕11号", "2023年3月14日", "2023年3月10日")
     t = _table(els)
     _edit_row(t.rows, 2, 1, "市教育局", "4月19日")
     _edit_row(t.rows, 2, 1, "市公安局", "4月15日")
@@ -514,18 +524,13 @@ def seed_000_next() -> list[Element]:
     _edit_row(t.rows, 1, 1, "市发展改革委", "市发展和改革委员会")  # the long form: the same unit, no change
     t.rows = [r for r in t.rows if r[1] not in ("市林业局", "市中医药局")]
     t.rows += [["", "市档案局", "7月25日"], ["", "市气象局", "7月27日"]]
-    for k, row in enumerate(t.rows, 1):
-        row[0] = str(k)
+    _renumber(t.rows)
     return els
 
 
 def seed_001_next() -> list[Element]:
     els = _move_years(seed_001())
-    for p in els:
-        if isinstance(p, Para) and p.text.startswith("资雁府办发〔2023〕"):
-            p.text = "资雁府办发〔2023〕61号"
-        if isinstance(p, Para) and p.text == "2023年8月22日":
-            p.text = "2023年8月21日"
+    _restamp(els, "资雁府办发〔2023〕", "资雁府办发〔2023〕61号", "2023年8月22日", "2023年8月21日")
     t = _table(els)
     _edit_row(t.rows, 2, 1, "区应急局", "防汛减灾进社区  走进应急管理")
     _edit_row(t.rows, 2, 1, "区商务局", "以公开促服务  以服务惠民众")
@@ -535,18 +540,13 @@ def seed_001_next() -> list[Element]:
     _edit_row(t.rows, 1, 1, "区人社局", "区人力资源和社会保障局")  # the long form: no change
     t.rows = [r for r in t.rows if r[1] != "区审计局"]
     t.rows.append(["", "区统计局", "数据开放  统计惠民", "9月12日"])
-    for k, row in enumerate(t.rows, 1):
-        row[0] = str(k)
+    _renumber(t.rows)
     return els
 
 
 def seed_002_next() -> list[Element]:
     els = _move_years(seed_002())
-    for p in els:
-        if isinstance(p, Para) and p.text.startswith("达市府办发〔2023〕"):
-            p.text = "达市府办发〔2023〕29号"
-        if isinstance(p, Para) and p.text == "2023年5月26日":
-            p.text = "2023年5月18日"
+    _restamp(els, "达市府办发〔2023〕", "达市府办发〔2023〕29号", "2023年5月26日", "2023年5月18日")
     t = _table(els)
     _edit_row(t.rows, 5, 3, "围绕优化投资环境", "9月30日前")
     _edit_row(t.rows, 5, 3, "严格执行国务院有关主管部门", "9月30日前")

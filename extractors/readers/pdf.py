@@ -369,8 +369,6 @@ def read_page(page, number: int) -> PageContent:
     exclude = []
     for t in sorted(tables, key=lambda t: t.bbox[1]):
         grid, xs = _grid(t, chars, number)
-        if len(grid) < 1 or len(grid[0]) < 2 and len(grid) < 2:
-            continue
         content.tables.append(PageTable(TablePart(grid, number, None, xs), t.bbox))
         exclude.append(t.bbox)
     content.lines = _lines(chars, number, exclude)

@@ -148,15 +148,13 @@ def _lines(text: str) -> list[Line]:
         # a leading space marks a page start in some dumps; tabs are table structure
         raw = raw.lstrip(" \u3000\u00a0")
         text_ = clean_text(raw)
-        if text_ and (is_noise_line(text_) or is_page_number(text_) and not raw.startswith("\t") and _dashed(text_)):
+        # page numbers that look like page numbers ("— 3 —", "第3页"); a bare "3" may be data
+        page_number = is_page_number(text_) and not text_.isdigit() and not raw.startswith("\t")
+        if text_ and (is_noise_line(text_) or page_number):
             continue
         out.append(Line(no, raw, text_, page))
     return out
 
-
-def _dashed(text: str) -> bool:
-    # only page numbers that look like page numbers ("— 3 —", "第3页"); a bare "3" may be data
-    return not text.strip().isdigit()
 
 
 # ----------------------------------------------------------------------------- tables
