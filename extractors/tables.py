@@ -15,7 +15,6 @@ Each logical row keeps which physical rows made it (RowSource).
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,11 +23,12 @@ import regex
 from extractors.layout import DATA, join_wrapped
 from schemas.document import Cell, Grid, RowSource, Table
 from schemas.errors import TooLarge
+from schemas.settings import setting
 
 
 # Limits that keep absurd tables harmless (README: Limits); every reader uses them.
-MAX_TABLE_CELLS = int(os.environ.get("NOTICES_MAX_TABLE_CELLS", 200_000))
-MAX_CELL_CHARS = int(os.environ.get("NOTICES_MAX_CELL_CHARS", 20_000))
+MAX_TABLE_CELLS = setting("NOTICES_MAX_TABLE_CELLS")
+MAX_CELL_CHARS = setting("NOTICES_MAX_CELL_CHARS")
 
 
 @dataclass

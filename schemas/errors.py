@@ -72,12 +72,35 @@ class Unreadable(ReadError):
     code = "unreadable"
 
 
+class FileChanged(ReadError):
+    """The bytes read differ from the bytes hashed when the file was found."""
+
+    code = "file_changed"
+
+
+class OutsideInput(ReadError):
+    """A symbolic link that leads out of the input folders."""
+
+    code = "outside_input"
+    stage = "discover"
+
+
 class ExtractError(NoticeError):
     stage = "extract"
     code = "extract_failed"
 
 
-# code -> one-line meaning, for the README and `notices errors --help`.
+class ConfigError(ValueError):
+    """A setting (an environment variable, an option) has a value we cannot use."""
+
+
+class OutputError(Exception):
+    """The output root cannot be written as asked: it is a file, read-only, full,
+    or holds tables of another schema or of a newer pipeline. One line naming
+    the path and the reason."""
+
+
+# code -> one-line meaning, for the README.
 ERROR_CODES: dict[str, str] = {
     "empty_file": "the file has zero bytes",
     "unsupported_format": "the bytes are not PDF, DOCX or text (whatever the suffix says)",
@@ -94,4 +117,27 @@ ERROR_CODES: dict[str, str] = {
     "timeout": "the file took longer than the per-file time limit",
     "memory_limit": "the file needed more memory than the per-worker cap",
     "worker_crashed": "the worker process died while handling the file",
+    "file_changed": "the file changed between being found and being read (still being written?)",
+    "outside_input": "a symbolic link to a file outside the input folders (followed only with --follow-symlinks)",
 }
+
+# Failures that come from the run rather than from the file's bytes: the run's
+# limits and settings, the machine (LibreOffice missing), a crash, a file being
+# written. The next run retries them. The others are facts about the bytes and
+# stay skipped until a new pipeline version (or --retry-errors).
+RETRIED_CODES = frozenset({
+    "unreadable", "too_large", "zip_bomb", "legacy_doc", "timeout", "memory_limit", "worker_crashed",
+    "file_changed", "outside_input",
+})
+
+
+def markdown() -> str:
+    """The README's table of error codes, from the definitions above."""
+    rows = ["| code | meaning | the next run |", "|---|---|---|"]
+    for code, meaning in ERROR_CODES.items():
+        rows.append(f"| `{code}` | {meaning} | {'retries it' if code in RETRIED_CODES else 'skips it'} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

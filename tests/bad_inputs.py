@@ -15,6 +15,7 @@ import os
 import random
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,13 +29,19 @@ def _rand(n: int, seed: int) -> bytes:
     return random.Random(seed).randbytes(n)
 
 
+def _seed(path: Path) -> int:
+    """A seed of the file's name: every generated file has bytes of its own (two
+    files with the same bytes would be one notice), the same in every run."""
+    return zlib.crc32(path.name.encode("utf-8"))
+
+
 def zero_bytes(path: Path) -> Path:
     path.write_bytes(b"")
     return path
 
 
 def random_bytes(path: Path) -> Path:
-    path.write_bytes(_rand(5000, hash(path.suffix) & 0xFFFF))
+    path.write_bytes(_rand(5000, _seed(path)))
     return path
 
 
@@ -83,8 +90,11 @@ def gbk_text(path: Path) -> Path:
     return path
 
 
+GB18030_ONLY = "\n注：㐀𠀋\n"  # CJK Extension A and B: four-byte sequences that GBK lacks
+
+
 def gb18030_text(path: Path) -> Path:
-    path.write_bytes(SEED_TXT.read_text(encoding="utf-8").encode("gb18030"))
+    path.write_bytes((SEED_TXT.read_text(encoding="utf-8") + GB18030_ONLY).encode("gb18030"))
     return path
 
 
@@ -143,7 +153,50 @@ def legacy_doc_expected() -> str:
 
 
 def ole_junk(path: Path) -> Path:
-    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + _rand(4096, 3))
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + _rand(4096, _seed(path)))
+    return path
+
+
+def _docx_with(path: Path, edit) -> Path:
+    """The seed DOCX with its word/document.xml changed by `edit` (str -> str)."""
+    with zipfile.ZipFile(SEED_DOCX) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "word/document.xml":
+                data = edit(data.decode("utf-8")).encode("utf-8")
+            dst.writestr(info.filename, data)
+    return path
+
+
+def gridspan_not_a_number(path: Path) -> Path:
+    return _docx_with(path, lambda x: x.replace("<w:tcPr>", '<w:tcPr><w:gridSpan w:val="two"/>', 1))
+
+
+def gridspan_huge(path: Path) -> Path:
+    """A span of a billion columns: building that row would need tens of GB."""
+    return _docx_with(path, lambda x: x.replace("<w:tcPr>", '<w:tcPr><w:gridSpan w:val="1000000000"/>', 1))
+
+
+def million_grid_columns(path: Path) -> Path:
+    """A table grid that declares a million columns (a few KB compressed)."""
+    return _docx_with(path, lambda x: x.replace("<w:tblGrid>", "<w:tblGrid>" + '<w:gridCol w:w="1"/>' * 1_000_000, 1))
+
+
+def huge_document_xml(path: Path, paragraphs: int = 2_000_000) -> Path:
+    """A DOCX of a few hundred KB whose document.xml (~80 MB of paragraphs, under
+    the zip-bomb limit) needs gigabytes to parse into a tree."""
+    with zipfile.ZipFile(SEED_DOCX) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != "word/document.xml":
+                dst.writestr(info.filename, src.read(info.filename))
+                continue
+            head, tail = src.read(info.filename).decode("utf-8").split("<w:body>", 1)
+            with dst.open("word/document.xml", "w", force_zip64=True) as f:
+                f.write((head + "<w:body>").encode("utf-8"))
+                chunk = ("<w:p><w:r><w:t>市教育局</w:t></w:r></w:p>" * 10_000).encode("utf-8")
+                for _ in range(paragraphs // 10_000):
+                    f.write(chunk)
+                f.write(tail.encode("utf-8"))
     return path
 
 
@@ -194,6 +247,43 @@ def pages_pdf(path: Path, pages: int = 500) -> Path:
     return path
 
 
+def _pdf(content: bytes, width: int = 595, height: int = 842) -> bytes:
+    """A one-page PDF drawing `content` (a flate-compressed content stream), with Helvetica as F1."""
+    stream = zlib.compress(content, 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"
+        % (width, height),
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for k, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % k + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def ruled_grid_pdf(path: Path, n: int = 460, step: float = 4.0) -> Path:
+    """A few KB of PDF whose page draws an n x n ruling grid (lines `step` pt
+    apart, on a page made big enough): n*n cells for a table finder."""
+    size = int(n * step + 100)
+    lines = [b"BT /F1 8 Tf 40 %d Td (grid) Tj ET" % (size - 30), b"0.1 w"]
+    for k in range(n + 1):
+        at = 50 + k * step
+        lines.append(b"%.2f 50 m %.2f %.2f l" % (at, at, 50 + n * step))
+        lines.append(b"50 %.2f m %.2f %.2f l" % (at, 50 + n * step, at))
+    lines.append(b"S")
+    path.write_bytes(_pdf(b"\n".join(lines), size, size))
+    return path
+
+
 def plain_copy(path: Path) -> Path:
     path.write_bytes((SAMPLES / "004_55053ed01a992ddd.txt").read_bytes().replace(b"2021", b"2021 ", 1))
     return path
@@ -219,6 +309,10 @@ CORPUS = {
     "legacy.doc": (legacy_doc, legacy_doc_expected()),
     "kingsoft.wps": (ole_junk, "legacy_doc"),
     "zip_bomb.docx": (zip_bomb, "zip_bomb"),
+    "gridspan_two.docx": (gridspan_not_a_number, "ok"),
+    "gridspan_billion.docx": (gridspan_huge, "ok"),
+    "million_grid_columns.docx": (million_grid_columns, "ok"),
+    "ruled_grid_460.pdf": (ruled_grid_pdf, "too_large"),
     "mixed_endings_nul.txt": (mixed_endings_with_nul, "ok"),
     "通知 附件 “引号” 'q'.txt": (plain_copy, "ok"),
 }

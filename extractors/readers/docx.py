@@ -14,7 +14,6 @@ a merged cell's text in every grid position). So:
 from __future__ import annotations
 
 import io
-import os
 import zipfile
 
 from docx import Document as open_docx
@@ -22,12 +21,13 @@ from docx.oxml.ns import qn
 
 from extractors.layout import clean_text, is_noise_line, join_wrapped
 from extractors.readers.registry import register
-from extractors.tables import MAX_CELL_CHARS, MAX_TABLE_CELLS, TablePart, stitch
+from extractors.tables import MAX_CELL_CHARS, MAX_TABLE_CELLS, TablePart, check_size, stitch
 from schemas.document import Block, Cell, Document, Paragraph, Table
 from schemas.errors import CorruptDocx, TooLarge, UnsupportedFormat, ZipBomb
+from schemas.settings import setting
 
 # Limits that make zip bombs harmless (documented in the README).
-MAX_UNZIPPED_BYTES = int(os.environ.get("NOTICES_MAX_UNZIPPED_BYTES", 300 * 1024 * 1024))
+MAX_UNZIPPED_BYTES = setting("NOTICES_MAX_UNZIPPED_BYTES")
 
 W_P, W_TBL, W_R, W_T, W_TAB, W_BR, W_CR = (qn(t) for t in ("w:p", "w:tbl", "w:r", "w:t", "w:tab", "w:br", "w:cr"))
 W_TR, W_TC, W_SDT, W_SDTCONTENT = (qn(t) for t in ("w:tr", "w:tc", "w:sdt", "w:sdtContent"))
@@ -101,10 +101,33 @@ def _clean_para(text: str) -> str:
     return joined
 
 
+# Word itself allows 63 columns; a span or grid position past this is an attack or
+# a broken file, and would make us build rows of millions of cells
+MAX_COLUMNS = 256
+
+
+def _int_attr(el, default: int, lo: int, hi: int, warnings: list[str], what: str) -> int:
+    """An integer attribute (w:val), clipped to [lo, hi]; a malformed one is the default."""
+    if el is None:
+        return default
+    raw = el.get(W_VAL)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        warnings.append(f"{what} {raw[:20]!r} is not a number: read as {default}")
+        return default
+    if not lo <= value <= hi:
+        warnings.append(f"{what} {value} is out of range: read as {min(max(value, lo), hi)}")
+    return min(max(value, lo), hi)
+
+
 class _Walker:
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self.cells = 0
+        self.warnings: list[str] = []
 
     def body(self, parent) -> None:
         for child in parent:
@@ -128,7 +151,7 @@ class _Walker:
 
     def table(self, tbl) -> None:
         grid_cols = tbl.find(qn("w:tblGrid"))
-        width = len(grid_cols.findall(qn("w:gridCol"))) if grid_cols is not None else 0
+        width = min(len(grid_cols.findall(qn("w:gridCol"))), MAX_COLUMNS) if grid_cols is not None else 0
         rows: list[list[Cell | None]] = []
         covered: list[list[bool]] = []
         header_rows = 0
@@ -145,7 +168,8 @@ class _Walker:
                 in_header = False
             row: list[Cell | None] = []
             cov: list[bool] = []
-            col = _grid_skip(trpr, "w:gridBefore")
+            col = _int_attr(trpr.find(qn("w:gridBefore")) if trpr is not None else None, 0, 0, MAX_COLUMNS,
+                            self.warnings, "gridBefore")
             r = len(rows)
             for tc in tr.iter(W_TC):
                 if tc.getparent() is not tr and tc.getparent().tag not in (W_SDTCONTENT, qn("w:customXml")):
@@ -154,8 +178,8 @@ class _Walker:
                 span = 1
                 vmerge = None
                 if tcpr is not None:
-                    gs = tcpr.find(qn("w:gridSpan"))
-                    span = max(1, int(gs.get(W_VAL, "1"))) if gs is not None else 1
+                    span = _int_attr(tcpr.find(qn("w:gridSpan")), 1, 1, max(1, MAX_COLUMNS - col), self.warnings,
+                                     "gridSpan")
                     vm = tcpr.find(qn("w:vMerge"))
                     vmerge = (vm.get(W_VAL) or "continue") if vm is not None else None
                 text = self.cell_text(tc, nested)
@@ -182,6 +206,7 @@ class _Walker:
             if self.cells > MAX_TABLE_CELLS:
                 raise TooLarge(f"more than {MAX_TABLE_CELLS:,} table cells", None)
         width = max([width] + [len(r) for r in rows])
+        check_size(len(rows), width)
         for row, cov in zip(rows, covered):
             while len(row) < width:
                 row.append(None)
@@ -210,13 +235,6 @@ class _Walker:
         for part in parts:
             text = join_wrapped(text, part)
         return text[:MAX_CELL_CHARS]
-
-
-def _grid_skip(trpr, tag: str) -> int:
-    if trpr is None:
-        return 0
-    el = trpr.find(qn(tag))
-    return int(el.get(W_VAL, "0")) if el is not None else 0
 
 
 def _anchor_above(rows: list[list[Cell | None]], r: int, col: int) -> Cell | None:
@@ -248,6 +266,25 @@ def _check_zip(data: bytes, path: str) -> zipfile.ZipFile:
     return zf
 
 
+def _out_of_memory(zf: zipfile.ZipFile, e: Exception) -> bool:
+    """Did an XML parse fail for want of memory? libxml2 reports an allocation
+    refused under the memory cap as a syntax error ("unknown error"); a document
+    that a streaming parse (little memory) finds well-formed was not broken."""
+    from lxml import etree
+
+    if not isinstance(e, etree.LxmlError):
+        return False
+    try:
+        with zf.open("word/document.xml") as f:
+            for _, el in etree.iterparse(f, events=("end",), huge_tree=True):
+                el.clear()
+                while el.getprevious() is not None:
+                    del el.getparent()[0]
+    except (etree.LxmlError, zipfile.BadZipFile, KeyError, EOFError, OSError):
+        return False
+    return True
+
+
 def _page_count(zf: zipfile.ZipFile) -> int | None:
     try:
         xml = zf.read("docProps/app.xml").decode("utf-8", "replace")
@@ -264,7 +301,11 @@ def read_docx(data: bytes, path: str) -> Document:
     zf = _check_zip(data, path)
     try:
         doc = open_docx(io.BytesIO(data))
+    except MemoryError:
+        raise
     except Exception as e:  # python-docx raises KeyError/ValueError/XMLSyntaxError on broken parts
+        if _out_of_memory(zf, e):
+            raise MemoryError("parsing word/document.xml needed more memory than the cap") from None
         raise CorruptDocx(f"python-docx cannot open it: {type(e).__name__}: {e}", path) from None
     walker = _Walker()
     walker.body(doc.element.body)
@@ -281,4 +322,4 @@ def read_docx(data: bytes, path: str) -> Document:
                 t = _clean_para(_paragraph_text(p))
                 if t:
                     furniture.append(Paragraph(t, kind=kind))
-    return Document(path, "", "docx", _page_count(zf), walker.blocks, furniture)
+    return Document(path, "", "docx", _page_count(zf), walker.blocks, furniture, walker.warnings[:20])

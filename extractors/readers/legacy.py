@@ -7,7 +7,6 @@ enable the conversion.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -16,9 +15,10 @@ from pathlib import Path
 from extractors.readers.registry import register
 from schemas.document import Document
 from schemas.errors import LegacyDoc, NoticeError
+from schemas.settings import setting
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-CONVERT_TIMEOUT_S = int(os.environ.get("NOTICES_CONVERT_TIMEOUT_S", 120))
+CONVERT_TIMEOUT_S = setting("NOTICES_CONVERT_TIMEOUT_S")
 
 
 def sniff_ole(head: bytes, suffix: str) -> bool:
@@ -26,6 +26,11 @@ def sniff_ole(head: bytes, suffix: str) -> bool:
 
 
 def soffice() -> str | None:
+    """LibreOffice's executable: NOTICES_SOFFICE (a path, or `none` to never
+    convert), else soffice/libreoffice on the PATH."""
+    chosen = setting("NOTICES_SOFFICE")
+    if chosen is not None:
+        return None if chosen.strip().lower() in ("none", "off", "0", "no") else shutil.which(chosen)
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import bisect
 import ctypes
-import os
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -39,9 +38,13 @@ from extractors.readers.registry import register
 from extractors.tables import TablePart, check_size, continues, detect_header_rows, stitch
 from schemas.document import Block, Cell, Document, Paragraph
 from schemas.errors import CorruptPdf, EncryptedPdf, NoTextLayer, TooLarge
+from schemas.settings import setting
 
-MAX_PAGES = int(os.environ.get("NOTICES_MAX_PAGES", 2000))
+MAX_PAGES = setting("NOTICES_MAX_PAGES")
 MAX_PATHS_PER_PAGE = 20_000  # a drawing, not a table grid: skip table finding there
+# a ruling with more cells than this on one page is a drawing (graph paper), not a
+# table to read; pdfplumber's cell finding grows faster than the cell count
+MAX_PAGE_RULING_CELLS = 10_000
 
 # pdfplumber's finder with our edges; tolerances are pdfplumber's defaults, which
 # join the double border lines Word and LibreOffice draw between cells.
@@ -104,6 +107,7 @@ class PageContent:
     lines: list[Line] = field(default_factory=list)
     tables: list[PageTable] = field(default_factory=list)
     n_chars: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 class _PageBox:
@@ -216,10 +220,24 @@ def _edge(x0: float, top: float, x1: float, bottom: float) -> dict:
     }
 
 
-def _find_tables(edges: list[dict], width: float, height: float):
+def _ruling_size(vertical: list[dict], horizontal: list[dict]) -> tuple[int, int]:
+    """(rows, columns) of the densest grid the ruling lines could make: counted
+    before any cell is built, so an absurd grid costs nothing."""
+    tol = TABLE_SETTINGS["snap_tolerance"]
+    xs = _dedupe(sorted(e["x0"] for e in vertical), tol)
+    ys = _dedupe(sorted(e["top"] for e in horizontal), tol)
+    return max(len(ys) - 1, 0), max(len(xs) - 1, 0)
+
+
+def _find_tables(edges: list[dict], width: float, height: float, warnings: list[str], page_no: int):
     vertical = [e for e in edges if e["x0"] == e["x1"]]
     horizontal = [e for e in edges if e["top"] == e["bottom"]]
     if len(vertical) < 2 or len(horizontal) < 2:
+        return []
+    n_rows, n_cols = _ruling_size(vertical, horizontal)
+    check_size(n_rows, n_cols)  # too_large: a table of more cells than the limit
+    if n_rows * n_cols > MAX_PAGE_RULING_CELLS:
+        warnings.append(f"page {page_no}: a ruling of {n_rows} x {n_cols} cells is a drawing, not a table: read as text")
         return []
     settings = dict(TABLE_SETTINGS, explicit_vertical_lines=vertical, explicit_horizontal_lines=horizontal)
     finder = TableFinder(_PageBox(width, height), settings)
@@ -365,7 +383,7 @@ def read_page(page, number: int) -> PageContent:
         textpage.close()
     content.n_chars = sum(1 for c in chars if not c.text.isspace())
     edges = _edges(page, width, height)
-    tables = _find_tables(edges, width, height) if edges else []
+    tables = _find_tables(edges, width, height, content.warnings, number) if edges else []
     exclude = []
     for t in sorted(tables, key=lambda t: t.bbox[1]):
         grid, xs = _grid(t, chars, number)
@@ -551,6 +569,7 @@ def read_pdf(data: bytes, path: str) -> Document:
         raise NoTextLayer(f"no text layer on any of its {n_pages} pages (scanned images?)", path)
     blocks, furniture = assemble(pages)
     doc = Document(path, "", "pdf", n_pages, blocks, furniture)
+    doc.warnings.extend(w for p in pages for w in p.warnings)
     empty = [p.number for p in pages if p.n_chars == 0]
     if empty:
         doc.warnings.append(f"pages without a text layer: {empty[:20]}")

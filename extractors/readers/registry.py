@@ -15,9 +15,10 @@ from typing import Callable
 
 from schemas.document import Document
 from schemas.errors import EmptyFile, NoticeError, TooLarge, UnsupportedFormat, Unreadable
+from schemas.settings import setting
 
 # Files larger than this are refused before reading (documented in the README).
-MAX_FILE_BYTES = int(os.environ.get("NOTICES_MAX_FILE_BYTES", 200 * 1024 * 1024))
+MAX_FILE_BYTES = setting("NOTICES_MAX_FILE_BYTES")
 
 SniffFn = Callable[[bytes, str], bool]
 ReadFn = Callable[[bytes, str], Document]
@@ -63,7 +64,9 @@ def detect_format(data: bytes, path: str) -> ReaderSpec:
     suffix = Path(path).suffix.lower()
     matches = [spec for spec in readers() if spec.sniff(head, suffix)]
     if not matches:
-        raise UnsupportedFormat(f"not a PDF, DOCX or text file (suffix {suffix or 'none'}, starts with {head[:8]!r})", path)
+        # never quote the bytes: the file may be anything (a key, /etc/shadow)
+        raise UnsupportedFormat(f"not a PDF, DOCX or text file (suffix {suffix or 'none'}; the content is no known format)",
+                                path)
     # several can claim the bytes (a zip may be DOCX or something else): prefer the suffix's owner
     for spec in matches:
         if suffix in spec.suffixes:
@@ -71,8 +74,8 @@ def detect_format(data: bytes, path: str) -> ReaderSpec:
     return matches[0]
 
 
-def read_bytes(data: bytes, path: str) -> Document:
-    """Bytes -> Document, with source path, sha256 and format filled in."""
+def read_bytes(data: bytes, path: str, sha256: str | None = None) -> Document:
+    """Bytes -> Document, with source path, sha256 (computed unless given) and format filled in."""
     if not data:
         raise EmptyFile("the file is empty (0 bytes)", path)
     spec = detect_format(data, path)
@@ -82,7 +85,7 @@ def read_bytes(data: bytes, path: str) -> Document:
         e.path = e.path or path
         raise
     doc.source_path = path
-    doc.sha256 = hashlib.sha256(data).hexdigest()
+    doc.sha256 = sha256 or hashlib.sha256(data).hexdigest()
     doc.format = spec.format
     suffix = Path(path).suffix.lower()
     if suffix and suffix not in spec.suffixes:

@@ -226,8 +226,11 @@ def _split_parts(rows: list[list[str]], lines: list[Line]) -> list[TablePart]:
     return parts
 
 
-def _one_cell_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | None:
-    """One cell per line after a tab, rows separated by blank lines (DOCX dumps)."""
+def _one_cell_table(lines: list[Line], i: int) -> tuple[int, list[TablePart] | None] | None:
+    """One cell per line after a tab, rows separated by blank lines (DOCX dumps).
+    When the run of such lines from i is no table, returns (end of the run,
+    None): no line inside it starts one either, so the caller skips them (else
+    12,000 lines of "\tX" would be scanned 12,000 times)."""
     groups: list[list[str]] = []
     cur: list[str] = []
     j = i
@@ -244,11 +247,13 @@ def _one_cell_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | 
         j += 1
     if cur:
         groups.append(cur)
-    if len(groups) < 2:
+    if not groups:
         return None
+    if len(groups) < 2:
+        return j, None
     width, count = Counter(len(g) for g in groups).most_common(1)[0]
     if width < 2 or count < 0.8 * len(groups):
-        return None
+        return j, None
     while j > i and not lines[j - 1].text:
         j -= 1
     return j, [TablePart(make_cell_grid(groups), page=lines[i].page)]
@@ -357,12 +362,17 @@ def parse_text(text: str) -> tuple[list[Block], list[Paragraph]]:
     full = _full_width(lines)
     blocks: list[Block] = []
     pending: list[Line] = []
+    no_one_cell_table_before = 0  # lines of a run already found to be no one-cell table
     i = 0
     while i < len(lines):
         found = None
         if lines[i].text:
             for finder in _TABLE_FINDERS:
+                if finder is _one_cell_table and i < no_one_cell_table_before:
+                    continue
                 found = finder(lines, i)
+                if found and found[1] is None:  # scanned a run that holds no table
+                    no_one_cell_table_before, found = found[0], None
                 if found:
                     break
         if found:
