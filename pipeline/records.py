@@ -5,6 +5,7 @@ import datetime as dt
 from importlib.metadata import PackageNotFoundError, version
 
 from extractors.units import is_known
+from pipeline.paths import display_path, path_bytes
 from schemas.arrow import SCHEMA_VERSION
 from schemas.records import DateSpan, ExtractionResult
 
@@ -50,13 +51,16 @@ def result_rows(r: ExtractionResult) -> dict[str, list[dict]]:
     """Rows for notices, items, item_units and dates. The notice row lacks the
     run's columns (run_id, ingested_at), which the writer adds at commit."""
     m = r.meta
-    year = m.year
+    # a notice without a year goes to the real partition year=0, never to
+    # __HIVE_DEFAULT_PARTITION__ (which plain Parquet readers choke on)
+    year = m.year if m.year is not None else 0
     n = m.doc_number
     notice = {
-        "doc_id": r.doc_id, "source_path": r.source_path, "source_format": r.source_format, "title": m.title,
+        "doc_id": r.doc_id, "source_path": display_path(r.source_path), "source_path_bytes": path_bytes(r.source_path),
+        "source_format": r.source_format, "title": m.title,
         "issuer": m.issuer, "doc_number": n.text if n else None, "doc_number_prefix": n.prefix if n else None,
         "doc_number_year": n.year if n else None, "doc_number_seq": n.seq if n else None,
-        "issue_date": m.issue_date, "year": year, "year_source": m.year_source, "recipients": m.recipients,
+        "issue_date": m.issue_date, "year": year, "year_source": m.year_source or "none", "recipients": m.recipients,
         "attachments": m.attachments, "contact_names": m.contact_names, "contact_phones": m.contact_phones,
         "contact_emails": m.contact_emails, "page_count": r.page_count, "item_count": len(r.items),
         "unknown_units": r.unknown_units, "warnings": r.warnings, "schema_version": SCHEMA_VERSION,

@@ -11,7 +11,6 @@ always goes on.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import signal
@@ -28,10 +27,10 @@ from typing import Iterable, Iterator
 
 from pipeline.faults import file_hook
 from schemas.errors import NoticeError
+from schemas.settings import setting
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)  # a placeholder ingested_at
-DEFAULT_TIMEOUT_S = float(os.environ.get("NOTICES_TIMEOUT_S", 120))
-DEFAULT_MEMORY_MB = int(os.environ.get("NOTICES_MEMORY_MB", 3072))
+DEFAULT_TIMEOUT_S = setting("NOTICES_TIMEOUT_S")
+DEFAULT_MEMORY_MB = setting("NOTICES_MEMORY_MB")
 
 
 @dataclass
@@ -47,6 +46,7 @@ class Outcome:
     message: str | None = None
     stage: str | None = None
     seconds: float = 0.0
+    value: object = None  # what a parse or extract job returns (a Document, an ExtractionResult)
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -70,19 +70,19 @@ def process_file(path: str) -> Outcome:
         file_hook(path)
         data = read_file_bytes(path)
         doc_id = hashlib.sha256(data).hexdigest()
-        doc = read_bytes(data, path)
+        doc = read_bytes(data, path, sha256=doc_id)
         del data
         stage = "extract"
         rows = result_rows(extract_notice(doc))
         notice = rows["notices"][0]
-        notice["run_id"], notice["ingested_at"] = "", _EPOCH  # the parent sets them when it commits
         counts = {
             "items": len(rows["items"]),
             "warnings": len(notice["warnings"]) + sum(len(r["warnings"]) for r in rows["items"]),
             "pages": notice["page_count"] or 0,
             "format": notice["source_format"],
         }
-        tables = {name: pa.Table.from_pylist(rs, schema=TABLES[name].schema) for name, rs in rows.items()}
+        # without the run's columns (run_id, ingested_at): the writer adds them at commit
+        tables = {name: pa.Table.from_pylist(rs, schema=TABLES[name].row_schema) for name, rs in rows.items()}
         return Outcome("ok", tables, counts, doc_id, seconds=time.perf_counter() - t0)
     except NoticeError as e:
         return Outcome("error", None, None, doc_id, e.code, _one_line(e.message), e.stage, time.perf_counter() - t0)
@@ -92,6 +92,34 @@ def process_file(path: str) -> Outcome:
     except Exception as e:  # a bug must quarantine the file, not stop the batch
         return Outcome("error", None, None, doc_id, "extract_failed", _one_line(f"{type(e).__name__}: {e}"), stage,
                        time.perf_counter() - t0)
+
+
+def read_job(path: str) -> Outcome:
+    """`notices parse`: the Document, read under the same limits as ingest."""
+    return _job(path, lambda: __import__("extractors.readers", fromlist=["read_document"]).read_document(path))
+
+
+def extract_job(path: str) -> Outcome:
+    """`notices extract`: the ExtractionResult, under the same limits as ingest."""
+    return _job(path, lambda: __import__("extractors.notice", fromlist=["extract_file"]).extract_file(path))
+
+
+def _job(path: str, work) -> Outcome:
+    t0 = time.perf_counter()
+    try:
+        file_hook(path)
+        return Outcome("ok", value=work(), seconds=time.perf_counter() - t0)
+    except NoticeError as e:
+        return Outcome("error", code=e.code, message=_one_line(e.message), stage=e.stage, seconds=time.perf_counter() - t0)
+    except MemoryError:
+        return Outcome("error", code="memory_limit", message="the file needed more memory than the per-worker cap",
+                       stage="read", seconds=time.perf_counter() - t0)
+    except Exception as e:
+        return Outcome("error", code="extract_failed", message=_one_line(f"{type(e).__name__}: {e}"), stage="extract",
+                       seconds=time.perf_counter() - t0)
+
+
+JOBS = {"ingest": process_file, "parse": read_job, "extract": extract_job}
 
 
 def _limit_memory(memory_mb: int | None) -> None:
@@ -117,10 +145,11 @@ def _warm_up() -> None:
     dates._patterns()
 
 
-def _worker_main(conn: Connection, memory_mb: int | None) -> None:
+def _worker_main(conn: Connection, memory_mb: int | None, job: str = "ingest") -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _limit_memory(memory_mb)
     _warm_up()
+    work = JOBS[job]
     while True:
         try:
             msg = conn.recv()
@@ -129,7 +158,7 @@ def _worker_main(conn: Connection, memory_mb: int | None) -> None:
         if msg is None:
             return
         task_id, path = msg
-        outcome = process_file(path)
+        outcome = work(path)
         try:
             conn.send((task_id, outcome))
         except (BrokenPipeError, OSError):
@@ -166,7 +195,10 @@ class WorkerPool:
     """
 
     def __init__(self, jobs: int, timeout: float = DEFAULT_TIMEOUT_S, memory_mb: int | None = DEFAULT_MEMORY_MB,
-                 files_per_worker: int = 500):
+                 files_per_worker: int = 500, job: str = "ingest"):
+        if job not in JOBS:
+            raise ValueError(f"no job {job!r}: {', '.join(JOBS)}")
+        self.job = job
         self.jobs = max(1, jobs)
         self.timeout = timeout
         self.memory_mb = memory_mb
@@ -179,8 +211,10 @@ class WorkerPool:
         self.workers = [self._start() for _ in range(self.jobs)]
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
         for w in self.workers:
+            if exc_type is not None and w.proc.poll() is None:
+                w.proc.kill()  # interrupted or failed: the files they hold are not wanted
             try:
                 w.conn.send(None)
             except (BrokenPipeError, OSError):
@@ -194,7 +228,7 @@ class WorkerPool:
         root = str(Path(__file__).resolve().parent.parent)
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.workers", str(child_sock.fileno()), str(self.memory_mb or 0)],
+            [sys.executable, "-m", "pipeline.workers", str(child_sock.fileno()), str(self.memory_mb or 0), self.job],
             pass_fds=(child_sock.fileno(),), env=env, stdin=subprocess.DEVNULL,
         )
         child_sock.close()
@@ -294,9 +328,19 @@ class WorkerPool:
                        message=f"the worker process died while reading the file ({why})")
 
 
-if __name__ == "__main__":  # a worker: python -m pipeline.workers FD MEMORY_MB
+def run_one(path: str, job: str, timeout: float = DEFAULT_TIMEOUT_S, memory_mb: int | None = DEFAULT_MEMORY_MB) -> Outcome:
+    """One file through one worker, under the same time limit and memory cap as
+    ingest (`notices parse` and `notices extract`)."""
+    with WorkerPool(1, timeout=timeout, memory_mb=memory_mb, job=job) as pool:
+        for _, outcome in pool.map([path]):
+            return outcome
+    raise RuntimeError("the worker returned nothing")  # not reached: map yields one outcome per task
+
+
+if __name__ == "__main__":  # a worker: python -m pipeline.workers FD MEMORY_MB [JOB]
     # import ourselves under our package name, so what we pickle (Outcome) is
     # pipeline.workers.Outcome for the parent, not __main__.Outcome
     from pipeline import workers
 
-    workers._worker_main(Connection(int(sys.argv[1])), int(sys.argv[2]) or None)
+    workers._worker_main(Connection(int(sys.argv[1])), int(sys.argv[2]) or None,
+                         sys.argv[3] if len(sys.argv) > 3 else "ingest")

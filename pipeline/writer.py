@@ -3,8 +3,11 @@
 Every write is a Delta commit (deltalake / delta-rs): Parquet files first, then
 one log entry that makes them part of the table, so a reader sees a table at
 one committed version or the next, never half a write. Rows are insert-only and
-keyed (schemas/arrow.py); before appending, rows whose key is already in the
-table are dropped, so re-running after a crash converges without duplicates.
+keyed (schemas/arrow.py). `Store.commit` keeps keys unique whoever wrote
+before: rows repeating a key within the commit are dropped, and so are rows of
+notices already in the table, checked against the table as it is at commit
+time (another writer's commit since we last looked is read first). So a rerun
+after a crash converges, and not even two writers can duplicate a row.
 
     read_table("output", "items")                 # latest
     read_table("output", "items", as_of=3)        # Delta version 3
@@ -15,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import json
 import os
 import time
 from pathlib import Path
@@ -22,21 +26,50 @@ from typing import Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from deltalake import DeltaTable, write_deltalake
+from deltalake import DeltaTable, Schema, write_deltalake
+from deltalake.exceptions import DeltaError
 
-from schemas.arrow import TABLES
+from schemas.arrow import TABLES, TableSpec
+from schemas.errors import OutputError
 
 
 class OutputLocked(Exception):
     """Another ingest holds the output root."""
 
 
+def _reason(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    text = " ".join(str(e).split())
+    return text[:300] or type(e).__name__
+
+
+def drop_duplicate_keys(table: pa.Table, key: tuple[str, ...]) -> pa.Table:
+    """The table with only the first row of every key."""
+    n = table.num_rows
+    if n < 2:
+        return table
+    keyed = table.select(list(key)).append_column("__row", pa.array(range(n), pa.int64()))
+    first = keyed.group_by(list(key), use_threads=False).aggregate([("__row", "min")]).column("__row_min")
+    if len(first) == n:
+        return table
+    return table.take(pc.sort_indices(first))
+
+
+def _is_in(table: pa.Table, ids: Iterable[str]) -> pa.Array:
+    return pc.is_in(table.column("doc_id"), value_set=pa.array(sorted(ids), pa.string()))
+
+
 class Store:
-    LOCK_NAME = ".notices.lock"
+    LOCK_NAME = ".notices.lock"  # holds the pid of the run, for people; the lock is on the folder itself
 
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
         self._tables: dict[str, DeltaTable] = {}
+        self._lock_fd: int | None = None
+        # doc_ids in each table, and the table version they were read at
+        self._ids: dict[str, set[str]] = {}
+        self._ids_version: dict[str, int | None] = {}
 
     # ------------------------------------------------------------------ paths, versions
 
@@ -63,14 +96,22 @@ class Store:
     def versions(self) -> dict[str, int | None]:
         return {name: self.version(name) for name in TABLES}
 
-    # ------------------------------------------------------------------ lock, vacuum
+    # ------------------------------------------------------------------ lock
 
     @contextlib.contextmanager
     def lock(self, wait: bool = False, poll_s: float = 0.5) -> Iterator[None]:
-        """One ingest at a time per output root. The lock is a kernel flock on a
-        file, so it is released whenever the holder exits, even by kill -9."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.root / self.LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        """One writer at a time per output root. The lock is a kernel flock on
+        the root folder itself: released whenever the holder exits (even by
+        kill -9), and not undone by deleting a file in it."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise OutputError(f"{self.root}: is a file, not a folder for the output tables") from None
+        except OSError as e:
+            raise OutputError(f"{self.root}: cannot create the output folder: {_reason(e)}") from None
+        if not self.root.is_dir():
+            raise OutputError(f"{self.root}: is a file, not a folder for the output tables")
+        fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
         try:
             while True:
                 try:
@@ -85,11 +126,97 @@ class Store:
                             "wait for it or run with --wait"
                         ) from None
                     time.sleep(poll_s)
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
+            try:  # also proves the folder is writable before any work is done
+                (self.root / self.LOCK_NAME).write_text(f"{os.getpid()}\n", encoding="ascii")
+            except OSError as e:
+                raise OutputError(f"{self.root}: cannot write there: {_reason(e)}") from None
+            self._lock_fd = fd
             yield
         finally:
+            self._lock_fd = None
             os.close(fd)  # closing releases the flock
+
+    def check_lock(self) -> None:
+        """The locked folder is still the one at `root` (not moved or deleted
+        and made anew, which would let another writer lock the new one)."""
+        if self._lock_fd is None:
+            return
+        held = os.fstat(self._lock_fd)
+        try:
+            now = os.stat(self.root)
+        except OSError:
+            now = None
+        if now is None or (now.st_ino, now.st_dev) != (held.st_ino, held.st_dev):
+            raise OutputError(f"{self.root}: the output folder was moved or deleted during the run")
+
+    # ------------------------------------------------------------------ opening for writing
+
+    def prepare(self, pipeline_version: str, schema_version: int) -> None:
+        """Before a run writes: every table exists (empty is fine, so readers need
+        no special case) with our schema (columns a newer schema version added
+        are added to older tables), and nothing in the output was written by a
+        newer pipeline, whose rows this version would otherwise rewrite."""
+        self._refuse_newer(pipeline_version, schema_version)
+        for name, spec in TABLES.items():
+            try:
+                if self.exists(name):
+                    self._upgrade_schema(spec)
+                else:
+                    DeltaTable.create(str(self.path(name)), schema=spec.schema,
+                                      partition_by=list(spec.partition_by) or None)
+            except (OSError, DeltaError) as e:
+                raise OutputError(f"{self.path(name)}: cannot create or open the table: {_reason(e)}") from None
+
+    def _refuse_newer(self, pipeline_version: str, schema_version: int) -> None:
+        from packaging.version import InvalidVersion, Version
+
+        def newer(theirs: str | None, schema: int | None) -> bool:
+            if schema is not None and schema > schema_version:
+                return True
+            try:
+                return schema == schema_version and Version(theirs) > Version(pipeline_version)
+            except (InvalidVersion, TypeError):
+                return False
+
+        for name in ("runs", "notices"):
+            t = self.table(name)
+            if t is None:
+                continue
+            fields = {f.name for f in t.schema().fields}
+            if not {"pipeline_version", "schema_version"} <= fields:
+                continue
+            rows = t.to_pyarrow_dataset().to_table(columns=["pipeline_version", "schema_version"])
+            pairs = set(zip(rows.column("pipeline_version").to_pylist(), rows.column("schema_version").to_pylist()))
+            worst = [p for p in pairs if newer(*p)]
+            if worst:
+                theirs, schema = max(worst, key=lambda p: (p[1] or 0, str(p[0])))
+                raise OutputError(
+                    f"{self.root}: written by a newer notices ({theirs}, schema {schema}) than this one "
+                    f"({pipeline_version}, schema {schema_version}); upgrade notices to write here, or use another --out")
+
+    def _upgrade_schema(self, spec: TableSpec) -> None:
+        t = self.table(spec.name)
+        have = {f["name"]: f for f in json.loads(t.schema().to_json())["fields"]}
+        want = {f["name"]: f for f in json.loads(Schema.from_arrow(spec.schema).to_json())["fields"]}
+        where = self.path(spec.name)
+        unknown = [n for n in have if n not in want]
+        if unknown:
+            raise OutputError(f"{where}: a table of another schema (columns this version does not know: "
+                              f"{', '.join(unknown[:5])}); use another --out")
+        for n, f in have.items():
+            if f["type"] != want[n]["type"]:
+                raise OutputError(f"{where}: a table of another schema (column {n} is {json.dumps(f['type'])}, "
+                                  f"not {json.dumps(want[n]['type'])}); use another --out")
+        if list(t.metadata().partition_columns) != list(spec.partition_by):
+            raise OutputError(f"{where}: a table partitioned by {t.metadata().partition_columns}, "
+                              f"not {list(spec.partition_by)}; use another --out")
+        missing = [spec.schema.field(n) for n in want if n not in have]
+        if missing:
+            if any(not f.nullable for f in missing):
+                raise OutputError(f"{where}: a table of an older schema that cannot be upgraded in place; use another --out")
+            t.alter.add_columns(list(Schema.from_arrow(pa.schema(missing)).fields))
+
+    # ------------------------------------------------------------------ vacuum
 
     def vacuum(self) -> dict[str, int]:
         """Delete data files that no commit of the latest version references:
@@ -101,7 +228,10 @@ class Store:
             t = self.table(name)
             if t is None:
                 continue
-            files = t.vacuum(retention_hours=0, dry_run=False, enforce_retention_duration=False, full=True)
+            try:
+                files = t.vacuum(retention_hours=0, dry_run=False, enforce_retention_duration=False, full=True)
+            except (OSError, DeltaError) as e:
+                raise OutputError(f"{self.path(name)}: cannot clean up the table: {_reason(e)}") from None
             if files:
                 removed[name] = len(files)
         return removed
@@ -115,7 +245,13 @@ class Store:
         return t.to_pyarrow_dataset().to_table(columns=[column]).column(column).to_pylist()
 
     def doc_ids(self, name: str) -> set[str]:
-        return set(self.column_values(name, "doc_id"))
+        """doc_ids in the table as it is now (cached; read again after another
+        writer's commit)."""
+        version = self.version(name)
+        if name not in self._ids or self._ids_version[name] != version:
+            self._ids[name] = set(self.column_values(name, "doc_id"))
+            self._ids_version[name] = version
+        return self._ids[name]
 
     def notice_versions(self) -> dict[str, tuple[str, int]]:
         """doc_id -> (pipeline_version, schema_version) of every ingested notice."""
@@ -125,44 +261,75 @@ class Store:
         tbl = t.to_pyarrow_dataset().to_table(columns=["doc_id", "pipeline_version", "schema_version"])
         return {d: (p, s) for d, p, s in zip(*(tbl.column(c).to_pylist() for c in tbl.column_names))}
 
-    def error_ids(self, pipeline_version: str) -> set[str]:
-        """doc_ids this pipeline version has already quarantined."""
+    def error_ids(self, pipeline_version: str, codes: Iterable[str] | None = None) -> set[str]:
+        """doc_ids this pipeline version has quarantined (with one of `codes`)."""
         t = self.table("errors")
         if t is None:
             return set()
-        tbl = t.to_pyarrow_dataset().to_table(columns=["doc_id", "pipeline_version"])
+        tbl = t.to_pyarrow_dataset().to_table(columns=["doc_id", "pipeline_version", "error_code"])
         mask = pc.equal(tbl.column("pipeline_version"), pipeline_version)
+        if codes is not None:
+            mask = pc.and_(mask, pc.is_in(tbl.column("error_code"), value_set=pa.array(sorted(codes), pa.string())))
         return {d for d in tbl.filter(mask).column("doc_id").to_pylist() if d}
 
     # ------------------------------------------------------------------ writing
 
-    def _arrow(self, name: str, rows: list[dict] | pa.Table) -> pa.Table:
+    def arrow(self, name: str, rows: list[dict] | pa.Table) -> pa.Table:
         if isinstance(rows, pa.Table):
             return rows
         return pa.Table.from_pylist(rows, schema=TABLES[name].schema)
 
-    def append(self, name: str, rows: list[dict] | pa.Table) -> int | None:
-        """One commit adding `rows` (dicts or an Arrow table); no version when empty."""
-        if len(rows) == 0:
-            return None
-        spec = TABLES[name]
-        write_deltalake(str(self.path(name)), self._arrow(name, rows), mode="append",
-                        partition_by=list(spec.partition_by) or None)
-        return self.version(name)
+    def _with_run_columns(self, spec: TableSpec, table: pa.Table, run: dict | None) -> pa.Table:
+        for column in spec.run_columns:
+            if column in table.column_names:
+                continue
+            field = spec.schema.field(column)
+            if run is None or column not in run:
+                raise ValueError(f"{spec.name}: rows lack {column} and no run value was given")
+            table = table.append_column(field, pa.array([run[column]] * table.num_rows, field.type))
+        return table.select(spec.schema.names).cast(spec.schema)
 
-    def replace(self, name: str, rows: list[dict] | pa.Table, doc_ids: Iterable[str]) -> int | None:
-        """One commit replacing every row of `doc_ids` with `rows` (forced or
-        upgraded re-extraction): no duplicate keys, one atomic step."""
-        ids = sorted(set(doc_ids))
-        if not ids:
-            return self.append(name, rows)
-        if not self.exists(name):
-            return self.append(name, rows)
+    def _write(self, name: str, table: pa.Table, **kwargs) -> None:
+        self.check_lock()
         spec = TABLES[name]
-        quoted = ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
-        write_deltalake(str(self.path(name)), self._arrow(name, rows), mode="overwrite",
-                        predicate=f"doc_id IN ({quoted})", partition_by=list(spec.partition_by) or None)
-        return self.version(name)
+        try:
+            write_deltalake(str(self.path(name)), table, partition_by=list(spec.partition_by) or None, **kwargs)
+        except (OSError, DeltaError) as e:
+            raise OutputError(f"{self.path(name)}: cannot write: {_reason(e)}") from None
+
+    def commit(self, name: str, rows: list[dict] | pa.Table, replace_ids: Iterable[str] = (),
+               run: dict | None = None) -> int:
+        """One commit of `rows` into table `name`; returns the rows written.
+
+        Rows whose key repeats within `rows` are dropped (the first stays); rows
+        of notices (doc_ids) already in the table are dropped, unless the doc_id
+        is in `replace_ids`: those notices' rows are replaced by theirs in the
+        same commit (a forced or upgraded re-extraction). The run's columns
+        (notices.run_id, ingested_at) come from `run`."""
+        spec = TABLES[name]
+        table = self.arrow(name, rows)
+        if table.num_rows == 0 and not replace_ids:
+            return 0
+        table = drop_duplicate_keys(self._with_run_columns(spec, table, run), spec.key)
+        keyed_by_doc = spec.key[0] == "doc_id"
+        replace = set(replace_ids)
+        if replace and keyed_by_doc and self.exists(name):
+            replacing = _is_in(table, replace)
+            kept = table.filter(pc.invert(replacing))
+            quoted = ", ".join("'" + i.replace("'", "''") + "'" for i in sorted(replace))
+            self._write(name, table.filter(replacing), mode="overwrite", predicate=f"doc_id IN ({quoted})")
+            table = kept
+        if keyed_by_doc and table.num_rows:
+            present = self.doc_ids(name)  # as the table is now
+            if present:
+                table = table.filter(pc.invert(_is_in(table, present)))
+        if table.num_rows:
+            self._write(name, table, mode="append")
+        if keyed_by_doc and name in self._ids:
+            self._ids[name].update(table.column("doc_id").to_pylist())
+            self._ids[name].update(replace)
+            self._ids_version[name] = self.version(name)
+        return table.num_rows
 
 
 # ---------------------------------------------------------------------- reading tables

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MIGRATIONS = {
     1: "initial schema",
+    2: "notices and errors: source_path_bytes for file names that are not UTF-8; year 0 (not null) when a notice "
+       "gives none, year_source 'none'",
 }
 
 _str = pa.string()
@@ -23,6 +25,7 @@ _date = pa.date32()
 _ts = pa.timestamp("us", tz="UTC")
 _list = pa.list_(pa.string())
 _bool = pa.bool_()
+_bin = pa.binary()
 
 
 def _schema(*cols: tuple[str, pa.DataType, str, bool]) -> tuple[pa.Schema, dict[str, str]]:
@@ -50,7 +53,8 @@ DATE_COLUMNS = (
 
 NOTICES, NOTICES_DOC = _schema(
     ("doc_id", _str, "sha256 of the file's bytes, hex: the notice's key", False),
-    ("source_path", _str, "the file as given to ingest", False),
+    ("source_path", _str, "the file as given to ingest (bytes that are not UTF-8 shown as \\xNN)", False),
+    ("source_path_bytes", _bin, "the path's raw bytes when it is not valid UTF-8, else null", True),
     ("source_format", _str, "pdf, docx or txt (by content, not suffix)", False),
     ("title", _str, "title, joined across lines", True),
     ("issuer", _str, "发文机关", True),
@@ -59,8 +63,8 @@ NOTICES, NOTICES_DOC = _schema(
     ("doc_number_year", _i32, "its year (2022)", True),
     ("doc_number_seq", _i32, "its sequence number (58)", True),
     ("issue_date", _date, "成文日期 from the signature", True),
-    ("year", _i32, "reference year for dates without one; the partition column", True),
-    ("year_source", _str, "where the year came from: issue_date, doc_number, title or body", True),
+    ("year", _i32, "reference year for dates without one; 0 when the notice gives none; the partition column", True),
+    ("year_source", _str, "where the year came from: issue_date, doc_number, title, body or none", True),
     ("recipients", _list, "主送机关, one per element", True),
     ("attachments", _list, "attachment titles (附件：...)", True),
     ("contact_names", _list, "联系人", True),
@@ -91,7 +95,7 @@ ITEMS, ITEMS_DOC = _schema(
     ("source_table", _i32, "table number in the notice, from 1; null for rows from body text", True),
     ("source_row", _i32, "data row in that table, from 1 (or the list number of an inline schedule)", True),
     ("warnings", _list, "row checks: no unit, no date, duplicate, outside the activity period", True),
-    ("year", _i32, "the notice's year; the partition column", True),
+    ("year", _i32, "the notice's year (0: none); the partition column", True),
 )
 
 ITEM_UNITS, ITEM_UNITS_DOC = _schema(
@@ -101,7 +105,7 @@ ITEM_UNITS, ITEM_UNITS_DOC = _schema(
     ("unit", _str, "the unit as written", False),
     ("unit_canonical", _str, "its canonical name", False),
     ("unit_known", _bool, "the canonical name is in the alias table or unit dictionary", False),
-    ("year", _i32, "the notice's year; the partition column", True),
+    ("year", _i32, "the notice's year (0: none); the partition column", True),
 )
 
 DATES, DATES_DOC = _schema(
@@ -110,12 +114,13 @@ DATES, DATES_DOC = _schema(
     ("sentence", _str, "the sentence the date expression is in", False),
     *DATE_COLUMNS,
     ("source_page", _i32, "page (PDF)", True),
-    ("year", _i32, "the notice's year; the partition column", True),
+    ("year", _i32, "the notice's year (0: none); the partition column", True),
 )
 
 ERRORS, ERRORS_DOC = _schema(
     ("run_id", _str, "the run that quarantined the file; key: (run_id, source_path)", False),
-    ("source_path", _str, "the file", False),
+    ("source_path", _str, "the file (bytes that are not UTF-8 shown as \\xNN)", False),
+    ("source_path_bytes", _bin, "the path's raw bytes when it is not valid UTF-8, else null", True),
     ("doc_id", _str, "sha256 of its bytes, when they could be read", True),
     ("stage", _str, "discover, read, extract or worker", False),
     ("error_code", _str, "stable code (README: What happens to bad files)", False),
@@ -152,12 +157,19 @@ class TableSpec:
     key: tuple[str, ...]
     partition_by: tuple[str, ...]
     meaning: str
+    run_columns: tuple[str, ...] = ()  # filled by the writer at commit, not by whoever made the rows
+
+    @property
+    def row_schema(self) -> pa.Schema:
+        """The schema of rows as extraction makes them: without the run's columns."""
+        return pa.schema([f for f in self.schema if f.name not in self.run_columns])
 
 
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
-        TableSpec("notices", NOTICES, NOTICES_DOC, ("doc_id",), ("year",), "one row per ingested notice"),
+        TableSpec("notices", NOTICES, NOTICES_DOC, ("doc_id",), ("year",), "one row per ingested notice",
+                  run_columns=("run_id", "ingested_at")),
         TableSpec("items", ITEMS, ITEMS_DOC, ("doc_id", "item_no"), ("year",), "schedule, task and list rows"),
         TableSpec("item_units", ITEM_UNITS, ITEM_UNITS_DOC, ("doc_id", "item_no", "unit_no"), ("year",),
                   "one row per (item, unit), for tools that cannot read lists"),
