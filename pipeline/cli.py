@@ -1,150 +1,358 @@
 """The `notices` command: a thin typer layer over the Python API.
 
 Every command has a Python equivalent (named in its help) and never shows a
-traceback for a bad input: errors are one line naming the file and the reason.
+traceback: a failure is one line naming the file (or the output) and the
+reason, with its stable code, and an exit status a script can tell apart:
+
+    0 done; 1 some files quarantined; 2 bad usage, input or setting;
+    3 another ingest holds the output; 4 the output cannot be written;
+    130 interrupted (Ctrl-C)
+
+When stdout or stderr is not a terminal nothing is wrapped to 80 columns and
+ingest's progress becomes plain log lines.
 """
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
+import time
 from pathlib import Path
 from typing import Optional, Tuple
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table as RichTable
+from typer.core import TyperGroup
 
-from schemas.errors import NoticeError
+from pipeline.paths import display_path, safe_text
+from schemas.errors import ConfigError, NoticeError, OutputError
+
+EXIT_OK = 0
+EXIT_QUARANTINED = 1
+EXIT_BAD_INPUT = 2
+EXIT_LOCKED = 3
+EXIT_OUTPUT = 4
+EXIT_INTERRUPTED = 130
+
+
+def _is_tty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _make_console(stderr: bool) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    # not a terminal (a pipe, a log file): no wrapping at 80 columns
+    return Console(stderr=stderr, width=None if _is_tty(stream) else 100_000, soft_wrap=not _is_tty(stream))
+
+
+class _Consoles:
+    """Consoles made on first use, so that they write to the streams of the moment
+    (a test runner swaps them)."""
+
+    @property
+    def out(self) -> Console:
+        return _make_console(stderr=False)
+
+    @property
+    def err(self) -> Console:
+        return _make_console(stderr=True)
+
+
+_c = _Consoles()
+
+
+class _OneLineErrors(TyperGroup):
+    """Usage errors (a bad option, a bad NOTICES_* value read through an option's
+    envvar) as one line, `error: ...`, instead of a usage box."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        # click's exception classes, wherever this typer keeps them (click itself, or vendored)
+        ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+        NoArgsIsHelpError = getattr(sys.modules[ClickException.__module__], "NoArgsIsHelpError", ())
+        Abort = typer.Abort
+
+        for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 prints as \udcXX, never a traceback
+            if hasattr(stream, "reconfigure"):
+                try:
+                    stream.reconfigure(errors="backslashreplace")
+                except (ValueError, OSError):
+                    pass
+        try:
+            rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra)
+        except NoArgsIsHelpError as e:
+            e.show()
+            rv = e.exit_code
+        except ClickException as e:
+            _c.err.print(f"[red]error:[/red] {escape(safe_text(e.format_message()))}", highlight=False)
+            rv = e.exit_code
+        except Abort:
+            _c.err.print("[red]error:[/red] aborted", highlight=False)
+            rv = EXIT_INTERRUPTED
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else EXIT_OK)
+
 
 app = typer.Typer(
+    cls=_OneLineErrors,
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_enable=False,
     help="Turn Chinese government notices (PDF, DOCX, text) into typed, versioned datasets.",
 )
-console = Console()
-err_console = Console(stderr=True)
 
-EXIT_BAD_INPUT = 2
+
+def _version(value: bool) -> None:
+    if value:
+        from pipeline.records import PIPELINE_VERSION
+        from schemas.arrow import SCHEMA_VERSION
+
+        print(f"notices {PIPELINE_VERSION} (output schema {SCHEMA_VERSION})")
+        raise typer.Exit(EXIT_OK)
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
     """Turn Chinese government notices (PDF, DOCX, text) into typed, versioned datasets."""
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False)
+    _c.err.print(f"[red]error:[/red] {escape(safe_text(message))}", highlight=False)
     raise typer.Exit(code)
 
 
 def _dump_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.write(safe_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str)) + "\n")
+
+
+def _check_environment() -> None:
+    from schemas.settings import check_environment
+
+    try:
+        check_environment()
+    except ConfigError as e:
+        _fail(str(e))
+
+
+def _one_file(file: Path, command: str) -> None:
+    """`parse` and `extract` read one file: say so plainly when it is not one."""
+    if file.is_dir():
+        _fail(f"{display_path(file)} is a folder: `notices {command}` reads one notice file; "
+              f"to read every notice in a folder, run `notices ingest {display_path(file)}`")
+    if not os.path.lexists(file):
+        _fail(f"{display_path(file)}: no such file")
+
+
+def _run_capped(file: Path, job: str, timeout: float, memory_mb: int):
+    """Read or extract one file in a worker, under ingest's time and memory limits."""
+    from pipeline.workers import run_one
+
+    outcome = run_one(str(file), job, timeout=timeout, memory_mb=memory_mb)
+    if outcome.status != "ok":
+        _fail(f"{display_path(file)}: {outcome.message} [{outcome.code}]")
+    return outcome.value
+
+
+TIMEOUT_OPTION = typer.Option(120.0, "--timeout", envvar="NOTICES_TIMEOUT_S", min=0.001,
+                              help="Per-file time limit in seconds (quarantined as `timeout`).")
+MEMORY_OPTION = typer.Option(3072, "--memory-mb", envvar="NOTICES_MEMORY_MB", min=0,
+                             help="Per-worker memory cap in MiB, 0 for none (quarantined as `memory_limit`).")
 
 
 @app.command()
 def parse(
     file: Path = typer.Argument(..., help="A notice file: PDF, DOCX or text."),
     as_json: bool = typer.Option(False, "--json", help="Print the document model as JSON (stable shape, see README)."),
+    timeout: float = TIMEOUT_OPTION,
+    memory_mb: int = MEMORY_OPTION,
 ) -> None:
     """Show what the reader saw: paragraphs and tables (as grids) with pages.
 
     Python: extractors.readers.read_document(path) -> schemas.document.Document
     """
-    from extractors.readers import read_document
-
-    try:
-        doc = read_document(file)
-    except NoticeError as e:
-        _fail(f"{file}: {e.message} [{e.code}]")
+    _one_file(file, "parse")
+    _check_environment()
+    doc = _run_capped(file, "parse", timeout, memory_mb)
     if as_json:
-        _dump_json(doc.to_json())
+        _dump_json({**doc.to_json(), "source_path": display_path(doc.source_path)})
         return
-    console.print(
-        f"[bold]{doc.source_path}[/bold]  format={doc.format}  pages={doc.page_count}  sha256={doc.sha256[:16]}…",
-        highlight=False,
-    )
+    console = _c.out
+    console.print(f"[bold]{escape(display_path(doc.source_path))}[/bold]  format={doc.format}  pages={doc.page_count}  "
+                  f"sha256={doc.sha256[:16]}…", highlight=False)
     for w in doc.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
     for block in doc.blocks:
         if block.kind == "table":
             title = f"table {block.index}: pages {block.page_start}-{block.page_end}, {len(block.rows)} rows x {block.n_cols} columns"
             grid = RichTable(title=title, show_lines=True, title_justify="left")
             for h in block.header_texts():
-                grid.add_column(h if h is not None else "←", overflow="fold")
+                grid.add_column(escape(h) if h is not None else "←", overflow="fold")
             if not block.header:
                 for _ in range(block.n_cols - len(grid.columns)):
                     grid.add_column("")
             for r in range(len(block.rows)):
-                grid.add_row(*[t if t is not None else "↑" for t in block.row_texts(r)])
+                grid.add_row(*[escape(t) if t is not None else "↑" for t in block.row_texts(r)])
             console.print(grid)
         else:
             page = f"p{block.page}" if block.page is not None else "  "
-            console.print(f"[dim]{page:>4}[/dim] {block.text}", highlight=False)
+            console.print(f"[dim]{page:>4}[/dim] {escape(block.text)}", highlight=False)
     if doc.furniture:
-        console.print(f"[dim]page furniture (removed from the body): {len(doc.furniture)} lines, e.g. {doc.furniture[0].text!r}[/dim]")
+        console.print(f"[dim]page furniture (removed from the body): {len(doc.furniture)} lines, "
+                      f"e.g. {escape(repr(doc.furniture[0].text))}[/dim]", highlight=False)
 
 
-EXIT_QUARANTINED = 1
-EXIT_LOCKED = 3
+# --------------------------------------------------------------------------- ingest
+
+
+def _setup_logging(quiet: bool, verbose: bool, log_file: Path | None) -> logging.Logger:
+    """The `notices` loggers: stderr at WARNING on a terminal (the progress bar
+    shows the rest), INFO otherwise (plain progress lines); --verbose adds every
+    file, --quiet keeps only errors; --log-file gets everything, with times."""
+    logger = logging.getLogger("notices")
+    for h in list(logger.handlers):
+        logger.removeHandler(h)
+        h.close()
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    tty = _is_tty(sys.stderr)
+    level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING if tty else logging.INFO
+    if tty:
+        from rich.logging import RichHandler
+
+        handler: logging.Handler = RichHandler(console=_c.err, show_path=False, markup=False, show_time=False)
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S"))
+    handler.setLevel(level)
+    logger.addHandler(handler)
+    if log_file is not None:
+        try:
+            fh = logging.FileHandler(log_file, encoding="utf-8", errors="backslashreplace")
+        except OSError as e:
+            _fail(f"{display_path(log_file)}: cannot write the log file: {e.strerror or e}")
+        fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S"))
+        fh.setLevel(logging.DEBUG)
+        logger.addHandler(fh)
+    return logger
+
+
+class _ProgressLines:
+    """Progress as log lines, every `files` files or `seconds` seconds, for runs
+    nobody watches (a pipe, cron, CI): they show the run is alive."""
+
+    def __init__(self, logger: logging.Logger, files: int = 100, seconds: float = 10.0):
+        self.logger, self.files, self.seconds = logger, files, seconds
+        self.t0 = self.last_t = time.monotonic()
+        self.last_done = 0
+
+    def __call__(self, event: str, s) -> None:
+        now = time.monotonic()
+        if s.done - self.last_done >= self.files or (now - self.last_t >= self.seconds and s.done > self.last_done):
+            self.last_done, self.last_t = s.done, now
+            self.logger.info("progress: %d of %d files found so far done (%d in, %d skipped, %d quarantined), %.0f s",
+                             s.done, s.files_seen, s.ingested, s.skipped_duplicates + s.skipped_known_errors,
+                             s.quarantined, now - self.t0)
 
 
 @app.command()
 def ingest(
     paths: list[Path] = typer.Argument(..., help="Files or folders of notices (searched recursively)."),
     out: Path = typer.Option(Path("output"), "--out", "-o", help="Output root: one Delta Lake table per name."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: the machine's cores)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: the machine's cores)."),
     force: bool = typer.Option(False, "--force", help="Re-extract files already ingested (replaces their rows)."),
-    chunk_size: int = typer.Option(200, "--chunk-size", help="Files per commit."),
-    timeout: float = typer.Option(120.0, "--timeout", help="Per-file time limit in seconds (quarantined as `timeout`)."),
-    memory_mb: int = typer.Option(3072, "--memory-mb", help="Per-worker memory cap in MiB (quarantined as `memory_limit`)."),
+    retry_errors: bool = typer.Option(False, "--retry-errors",
+                                      help="Also retry files quarantined for a reason in their bytes (corrupt, encrypted...)."),
+    chunk_size: int = typer.Option(200, "--chunk-size", min=1, help="Files per commit."),
+    timeout: float = TIMEOUT_OPTION,
+    memory_mb: int = MEMORY_OPTION,
     wait: bool = typer.Option(False, "--wait", help="If another ingest holds the output, wait for it instead of stopping."),
+    follow_symlinks: bool = typer.Option(False, "--follow-symlinks",
+                                         help="Follow links to files and folders outside the input folders."),
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress and no per-file lines on stderr: errors only."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="A line for every file on stderr."),
+    log_file: Optional[Path] = typer.Option(None, "--log-file", help="Also log everything, with times, to FILE."),
 ) -> None:
     """Ingest notices into Delta Lake tables (notices, items, item_units, dates, errors, runs).
 
     Exit status: 0 when every file is ingested or already was; 1 when some files
-    are quarantined (see the `errors` table); 3 when another ingest holds OUT.
+    are quarantined (see the `errors` table); 2 when a path does not exist or a
+    setting is bad; 3 when another ingest holds OUT; 4 when OUT cannot be
+    written; 130 when interrupted (what was committed stays; run again to resume).
 
-    Python: pipeline.ingest.ingest(paths, out, jobs, force, chunk_size, timeout, memory_mb, wait)
+    Python: pipeline.ingest.ingest(paths, out, jobs, force, chunk_size, timeout, memory_mb, wait, ...)
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from pipeline.ingest import IngestInterrupted
     from pipeline.ingest import ingest as run_ingest
     from pipeline.writer import OutputLocked
 
-    if chunk_size < 1 or timeout <= 0 or (jobs is not None and jobs < 1):
-        _fail("--chunk-size, --timeout and --jobs must be positive")
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if missing:
+        _fail(f"{display_path(missing[0])}: no such file or folder")
+    _check_environment()
+    logger = _setup_logging(quiet, verbose, log_file)
+    err = _c.err
+    show_bar = not (as_json or quiet) and err.is_terminal
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     bar = Progress(TextColumn("[bold]ingest[/bold]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-                   TimeElapsedColumn(), console=err_console, transient=True, disable=as_json or not err_console.is_terminal)
+                   TimeElapsedColumn(), console=err, transient=True, disable=not show_bar)
     task = bar.add_task("ingest", total=None, info="")
+    lines = _ProgressLines(logger)
 
     def progress(event: str, s) -> None:
-        done = s.ingested + s.quarantined + s.skipped_duplicates + s.skipped_known_errors
-        bar.update(task, completed=done, total=s.files_seen,
-                   info=f"{s.ingested} in, {s.skipped_duplicates + s.skipped_known_errors} skipped, {s.quarantined} quarantined")
+        if show_bar:
+            bar.update(task, completed=s.done, total=s.files_seen,
+                       info=f"{s.ingested} in, {s.skipped_duplicates + s.skipped_known_errors} skipped, {s.quarantined} quarantined")
+        else:
+            lines(event, s)
 
     try:
         with bar:
             s = run_ingest([str(p) for p in paths], out, jobs=jobs, force=force, chunk_size=chunk_size, timeout=timeout,
-                           memory_mb=memory_mb, wait=wait, progress=progress)
+                           memory_mb=memory_mb, wait=wait, progress=progress, retry_errors=retry_errors,
+                           follow_symlinks=follow_symlinks)
     except OutputLocked as e:
         _fail(str(e), EXIT_LOCKED)
+    except OutputError as e:
+        _fail(str(e), EXIT_OUTPUT)
+    except ConfigError as e:
+        _fail(str(e))
+    except IngestInterrupted as e:
+        s = e.summary
+        err.print(f"[red]interrupted:[/red] this run committed {s.committed} of the {s.done} files it had finished "
+                  f"(run {s.run_id}; the tables in {escape(display_path(out))} are at their last commit). "
+                  "Run the same command again to resume: files already in are skipped.", highlight=False)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt:
+        err.print("[red]interrupted:[/red] before any file was committed; run the same command again.", highlight=False)
+        raise typer.Exit(EXIT_INTERRUPTED)
     if as_json:
         _dump_json({
-            "run_id": s.run_id, "out": s.out, "files_seen": s.files_seen, "ingested": s.ingested,
+            "run_id": s.run_id, "out": display_path(s.out), "files_seen": s.files_seen, "ingested": s.ingested,
             "skipped_duplicates": s.skipped_duplicates, "skipped_known_errors": s.skipped_known_errors,
             "quarantined": s.quarantined, "items": s.items, "warnings": s.warnings, "pages": s.pages,
             "errors": [vars(e) for e in s.errors], "versions": s.versions, "exit_code": s.exit_code,
             "seconds": (s.finished_at - s.started_at).total_seconds(), "commit_seconds": s.commit_seconds,
         })
-    else:
+    elif not quiet:
         _print_summary(s)
     raise typer.Exit(s.exit_code)
 
 
 def _print_summary(s) -> None:
+    console = _c.out
     seconds = (s.finished_at - s.started_at).total_seconds()
-    t = RichTable(title=f"run {s.run_id} → {s.out} ({seconds:.1f} s)", show_header=False, title_justify="left")
+    t = RichTable(title=f"run {s.run_id} → {escape(display_path(s.out))} ({seconds:.1f} s)", show_header=False,
+                  title_justify="left")
     t.add_column(justify="left")
     t.add_column(justify="right")
     t.add_row("files seen", str(s.files_seen))
@@ -161,14 +369,14 @@ def _print_summary(s) -> None:
         for col in ("code", "file", "reason"):
             e.add_column(col, overflow="fold")
         for err in s.errors[:50]:
-            e.add_row(err.code, err.path, err.message)
+            e.add_row(err.code, escape(err.path), escape(err.message))
         console.print(e)
         if len(s.errors) > 50:
-            console.print(f"... and {len(s.errors) - 50} more: see the errors table")
+            console.print(f"... and {len(s.errors) - 50} more: see the errors table", highlight=False)
         console.print("by code: " + ", ".join(f"{c} {n}" for c, n in s.error_counts().most_common()), highlight=False)
     if s.skipped_known_errors:
-        console.print(f"{s.skipped_known_errors} files were quarantined by an earlier run with this version "
-                      "(errors table); --force retries them", highlight=False)
+        console.print(f"{s.skipped_known_errors} files were quarantined by an earlier run of this version for a reason "
+                      "in their bytes (errors table); --retry-errors retries them", highlight=False)
 
 
 @app.command()
@@ -182,14 +390,17 @@ def history(
     """
     from pipeline.writer import read_table
 
+    if not out.is_dir():
+        _fail(f"{display_path(out)}: no such output folder" if not out.exists() else f"{display_path(out)}: not a folder")
     runs = sorted(read_table(out, "runs").to_pylist(), key=lambda r: r["started_at"])
     if as_json:
         _dump_json(runs)
         return
+    console = _c.out
     if not runs:
-        console.print(f"no runs in {out}")
+        console.print(f"no runs in {escape(display_path(out))}", highlight=False)
         return
-    t = RichTable(title=f"runs in {out}")
+    t = RichTable(title=f"runs in {escape(display_path(out))}")
     for col in ("run_id", "finished (UTC)", "in", "skipped", "quarantined", "items", "versions n/i/u/d/e"):
         t.add_column(col, no_wrap=True)
     for r in runs:
@@ -235,7 +446,7 @@ def diff(
             old_items, new_items = d.load_side(old, data), d.load_side(new, data)
             old_label, new_label = old, new
     except NoticeError as e:
-        _fail(f"{e.path or ''}: {e.message} [{e.code}]")
+        _fail(f"{display_path(e.path or '')}: {e.message} [{e.code}]")
     except (LookupError, FileNotFoundError) as e:
         _fail(str(e).strip("'\""))
     if not 0 < threshold <= 1:
@@ -252,7 +463,8 @@ def diff(
         _dump_json([asdict(c) for c in changes])
         return
     c = d.counts(changes)
-    console.print(f"[bold]{len(changes)} changes[/bold] from {old_label} to {new_label}", highlight=False)
+    console = _c.out
+    console.print(f"[bold]{len(changes)} changes[/bold] from {escape(old_label)} to {escape(new_label)}", highlight=False)
     for kind in d.CHANGE_TYPES:
         group = [ch for ch in changes if ch.change_type == kind]
         if not group:
@@ -262,7 +474,7 @@ def diff(
             t.add_column(col, overflow="fold")
         for ch in group:
             at = lambda p, r: f"p{p or '-'} r{r or '-'}"  # noqa: E731
-            t.add_row(ch.unit or (ch.task or "")[:40], ch.old_value or "", ch.new_value or "",
+            t.add_row(escape(ch.unit or (ch.task or "")[:40]), escape(ch.old_value or ""), escape(ch.new_value or ""),
                       "" if ch.shift_days is None else f"{ch.shift_days:+d}",
                       "" if ch.similarity is None else f"{ch.similarity:.2f}",
                       at(ch.old_page, ch.old_row) if ch.old_source_path else "",
@@ -274,6 +486,8 @@ def diff(
 def extract(
     file: Path = typer.Argument(..., help="A notice file: PDF, DOCX or text."),
     as_json: bool = typer.Option(False, "--json", help="Print the extraction as JSON."),
+    timeout: float = TIMEOUT_OPTION,
+    memory_mb: int = MEMORY_OPTION,
 ) -> None:
     """Show what the extractors find in one notice: metadata, rows, body dates.
 
@@ -281,37 +495,38 @@ def extract(
     """
     from dataclasses import asdict
 
-    from extractors.notice import extract_file
-
-    try:
-        r = extract_file(file)
-    except NoticeError as e:
-        _fail(f"{file}: {e.message} [{e.code}]")
+    _one_file(file, "extract")
+    _check_environment()
+    r = _run_capped(file, "extract", timeout, memory_mb)
     if as_json:
-        _dump_json(asdict(r))
+        _dump_json({**asdict(r), "source_path": display_path(r.source_path)})
         return
+    console = _c.out
     m = r.meta
     rows = [("title", m.title), ("issuer", m.issuer), ("doc_number", m.doc_number.text if m.doc_number else None),
             ("recipients", "；".join(m.recipients)), ("issue_date", m.issue_date), ("year", f"{m.year} (from {m.year_source})"),
             ("attachments", "；".join(m.attachments)),
             ("contacts", " ".join(m.contact_names + m.contact_phones + m.contact_emails))]
     for k, v in rows:
-        console.print(f"[bold]{k:>11}[/bold] {v if v not in (None, '') else '—'}", highlight=False)
+        console.print(f"[bold]{k:>11}[/bold] {escape(str(v)) if v not in (None, '') else '—'}", highlight=False)
     table = RichTable(title=f"{len(r.items)} items", show_lines=False)
     for col in ("#", "type", "page/table/row", "units", "theme/task", "date", "kind", "start", "end", "warnings"):
         table.add_column(col, overflow="fold")
     for it in r.items:
         d = it.date
         table.add_row(str(it.item_no), it.item_type, f"{it.source_page or '-'}/{it.source_table or '-'}/{it.source_row or '-'}",
-                      "、".join(it.units_canonical), (it.theme or it.task or it.category or "")[:40], it.date_text or "",
-                      d.kind if d else "", str(d.start or "") if d else "", str(d.end or "") if d else "", "; ".join(it.warnings))
+                      escape("、".join(it.units_canonical)), escape((it.theme or it.task or it.category or "")[:40]),
+                      escape(it.date_text or ""), d.kind if d else "", str(d.start or "") if d else "",
+                      str(d.end or "") if d else "", escape("; ".join(it.warnings)))
     console.print(table)
     for bd in r.dates:
-        console.print(f"[dim]date in text:[/dim] {bd.date.text} ({bd.date.kind} {bd.date.start or ''}..{bd.date.end or ''}) — {bd.sentence[:60]}", highlight=False)
+        console.print(f"[dim]date in text:[/dim] {escape(bd.date.text)} ({bd.date.kind} {bd.date.start or ''}.."
+                      f"{bd.date.end or ''}) — {escape(bd.sentence[:60])}", highlight=False)
     if r.unknown_units:
-        console.print(f"[yellow]units not in the alias table or dictionary ({len(r.unknown_units)}):[/yellow] {'、'.join(r.unknown_units)}", highlight=False)
+        console.print(f"[yellow]units not in the alias table or dictionary ({len(r.unknown_units)}):[/yellow] "
+                      f"{escape('、'.join(r.unknown_units))}", highlight=False)
     for w in r.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
 
 
 @app.command()
@@ -350,20 +565,24 @@ def dates(
         if as_json:
             _dump_json(found)
         else:
+            console = _c.out
             for item in found:
                 for m in item["matches"]:
-                    console.print(f"[{m['start']}:{m['end']}] {m['text']}  {m['span']['kind']}  {_fmt_span(m)}", highlight=False)
+                    console.print(f"\\[{m['start']}:{m['end']}] {escape(m['text'])}  {m['span']['kind']}  {_fmt_span(m)}",
+                                  highlight=False)
         return
     spans = [normalize(text, ref_year=year, ref_date=ref_date) for text in expressions]
     if as_json:
         _dump_json([s.to_json() for s in spans])
         return
+    console = _c.out
     table = RichTable(show_header=True, header_style="bold")
     for col in ("text", "kind", "start", "end", "precision", "details", "warnings"):
         table.add_column(col, overflow="fold", no_wrap=col in ("kind", "start", "end", "precision"))
     for s in spans:
         d = s.to_json()
-        table.add_row(s.text, s.kind, d["start"] or "", d["end"] or "", s.precision or "", _details(d), "; ".join(s.warnings))
+        table.add_row(escape(s.text), s.kind, d["start"] or "", d["end"] or "", s.precision or "", _details(d),
+                      escape("; ".join(s.warnings)))
     console.print(table)
 
 
@@ -395,6 +614,7 @@ def eval_(
             "failures": [list(x) for x in failures],
         })
     else:
+        console = _c.out
         table = RichTable(title="F1 per field (— = nothing to find)", show_lines=False)
         table.add_column("file", no_wrap=True)
         short = {"doc_number_prefix": "dn_prefix", "doc_number_year": "dn_year", "doc_number_seq": "dn_seq",
@@ -403,7 +623,7 @@ def eval_(
         for name in fields:
             table.add_column(short.get(name, name) + ("" if name in GATED else "*"), justify="right")
         for f in report.files:
-            row = [f"{f.source[:3]}.{f.format}"]
+            row = [escape(f"{f.source[:3]}.{f.format}")]
             for name in fields:
                 s = f.scores.get(name)
                 row.append("ERR" if f.error else ("—" if s is None or not s.counted else f"{s.f1:.2f}"))
@@ -413,7 +633,7 @@ def eval_(
         console.print(table)
         console.print("* not gated: reported only (text dumps cannot show 工作任务 groups exactly)")
         for src, fmt, name, f1 in failures:
-            console.print(f"[red]below {threshold}:[/red] {src}.{fmt} {name} F1={f1:.3f}", highlight=False)
+            console.print(f"[red]below {threshold}:[/red] {escape(f'{src}.{fmt}')} {name} F1={f1:.3f}", highlight=False)
         if not failures:
             console.print(f"[green]every gated field has F1 >= {threshold} on every file[/green]")
     if failures:
