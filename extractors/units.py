@@ -287,19 +287,33 @@ def _tokenizer():
     aliases, with and without a level), so segmentation picks whole units."""
     import jieba
 
-    jieba.setLogLevel(logging.WARNING)
+    jieba.setLogLevel(logging.CRITICAL)  # a cache it cannot write only costs time: never a traceback on stderr
     words = set(known_stems()) | set(aliases())
     words |= {level + w for w in list(words) for level in ("市", "县", "区", "市委", "县委", "区委")}
     lines = "".join(f"{w} {1000 + 10 * len(w)} nt\n" for w in sorted(words))
     digest = hashlib.sha1(lines.encode("utf-8")).hexdigest()[:12]
-    path = Path(tempfile.gettempdir()) / f"notices-units-{digest}.txt"
+    cache = _cache_dir()
+    path = cache / f"notices-units-{digest}.txt"
     if not path.exists():
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(lines, encoding="utf-8")
         os.replace(tmp, path)
     tok = jieba.Tokenizer(dictionary=str(path))
-    tok.tmp_dir = tempfile.gettempdir()
+    tok.tmp_dir = str(cache)  # jieba's own cache file goes there too
     return tok, frozenset(words)
+
+
+def _cache_dir() -> Path:
+    """A folder of this user's own for the dictionary and jieba's cache: in a
+    shared /tmp, a file another user made first could not be replaced (and could
+    be planted)."""
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    path = Path(tempfile.gettempdir()) / f"notices-{uid}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    st = path.stat()
+    if hasattr(os, "getuid") and (st.st_uid != uid or st.st_mode & 0o022):
+        path = Path(tempfile.mkdtemp(prefix="notices-"))  # someone else's, or writable by others: not ours
+    return path
 
 
 def find_units(text: str) -> list[tuple[str, int, int]]:

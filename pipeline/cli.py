@@ -13,13 +13,14 @@ ingest's progress becomes plain log lines.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Iterator, Optional, Tuple
 
 import typer
 from rich.console import Console
@@ -212,14 +213,16 @@ def parse(
 # --------------------------------------------------------------------------- ingest
 
 
-def _setup_logging(quiet: bool, verbose: bool, log_file: Path | None) -> logging.Logger:
-    """The `notices` loggers: stderr at WARNING on a terminal (the progress bar
-    shows the rest), INFO otherwise (plain progress lines); --verbose adds every
-    file, --quiet keeps only errors; --log-file gets everything, with times."""
+@contextlib.contextmanager
+def _logging(quiet: bool, verbose: bool, log_file: Path | None) -> Iterator[logging.Logger]:
+    """The `notices` loggers for one command: stderr at WARNING on a terminal (the
+    progress bar shows the rest), INFO otherwise (plain progress lines); --verbose
+    adds every file, --quiet keeps only errors; --log-file gets everything, with
+    times. The handlers go when the command ends (they hold its streams)."""
     logger = logging.getLogger("notices")
-    for h in list(logger.handlers):
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    for h in saved[0]:
         logger.removeHandler(h)
-        h.close()
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
     tty = _is_tty(sys.stderr)
@@ -241,7 +244,16 @@ def _setup_logging(quiet: bool, verbose: bool, log_file: Path | None) -> logging
         fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S"))
         fh.setLevel(logging.DEBUG)
         logger.addHandler(fh)
-    return logger
+    try:
+        yield logger
+    finally:
+        for h in list(logger.handlers):
+            logger.removeHandler(h)
+            h.close()
+        for h in saved[0]:
+            logger.addHandler(h)
+        logger.setLevel(saved[1])
+        logger.propagate = saved[2]
 
 
 class _ProgressLines:
@@ -290,15 +302,21 @@ def ingest(
 
     Python: pipeline.ingest.ingest(paths, out, jobs, force, chunk_size, timeout, memory_mb, wait, ...)
     """
-    from pipeline.ingest import IngestInterrupted
-    from pipeline.ingest import ingest as run_ingest
-    from pipeline.writer import OutputLocked
-
     missing = [p for p in paths if not os.path.lexists(p)]
     if missing:
         _fail(f"{display_path(missing[0])}: no such file or folder")
     _check_environment()
-    logger = _setup_logging(quiet, verbose, log_file)
+    with _logging(quiet, verbose, log_file) as logger:
+        _ingest(paths, out, jobs, force, retry_errors, chunk_size, timeout, memory_mb, wait, follow_symlinks, as_json,
+                quiet, logger)
+
+
+def _ingest(paths, out, jobs, force, retry_errors, chunk_size, timeout, memory_mb, wait, follow_symlinks, as_json, quiet,
+            logger) -> None:
+    from pipeline.ingest import IngestInterrupted
+    from pipeline.ingest import ingest as run_ingest
+    from pipeline.writer import OutputLocked
+
     err = _c.err
     show_bar = not (as_json or quiet) and err.is_terminal
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

@@ -7,6 +7,8 @@ NOTICES_FAULT="done:5"              kill when the 5th file's outcome arrives (du
 NOTICES_FAULT_FILE="sleep:hog:30"   a worker sleeps 30 s on any file whose name contains "hog"
 NOTICES_FAULT_FILE="alloc:hog:4000" a worker allocates 4000 MiB for such a file
 NOTICES_FAULT_FILE="crash:hog:0"    a worker kills itself on such a file
+NOTICES_FAULT_FILE="copy:swap:/x.txt" a worker overwrites such a file with /x.txt's bytes before
+                                    reading it (a file rewritten after it was found and hashed)
 (to test the per-file time limit and memory cap without a real pathological file)
 
 Unset (always, outside tests) they cost one dictionary lookup per point.
@@ -58,13 +60,16 @@ def file_hook(path: str) -> None:
     """In a worker, before reading `path`: misbehave as NOTICES_FAULT_FILE says."""
     if not _FILE_SPEC:
         return
-    action, needle, amount = _FILE_SPEC.split(":")
+    action, needle, amount = _FILE_SPEC.split(":", 2)
     if needle not in os.path.basename(path):
         return
     if action == "sleep":
         time.sleep(float(amount))
     elif action == "crash":
         os.kill(os.getpid(), signal.SIGKILL)
+    elif action == "copy":
+        with open(amount, "rb") as src, open(path, "wb") as dst:
+            dst.write(src.read())
     elif action == "alloc":
         hog = bytearray(int(amount) * 1024 * 1024)  # noqa: F841  (holds the memory until the next line)
         hog[::4096] = b"x" * len(hog[::4096])

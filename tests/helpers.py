@@ -1,0 +1,50 @@
+"""Helpers the test modules share (test modules never import each other)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from pipeline.writer import read_table
+from schemas.arrow import TABLES
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples" / "notices"
+DATA = ("notices", "items", "item_units", "dates")
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 900, **kwargs) -> subprocess.CompletedProcess:
+    """`notices ARGS` in a real process (where processes are the point: kills, locks, signals)."""
+    full = dict(os.environ, PYTHONPATH=str(ROOT))
+    for k in ("NOTICES_FAULT", "NOTICES_FAULT_FILE"):
+        full.pop(k, None)
+    full.update(env or {})
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], env=full, capture_output=True, text=True,
+                          timeout=timeout, **kwargs)
+
+
+def glob_table(out: Path, name: str) -> pa.Table:
+    """What a plain Parquet reader sees: the year=*/ partition folders, nothing else."""
+    files = sorted(str(p) for p in (out / name).glob("year=*/*.parquet"))
+    return ds.dataset(files, format="parquet", partitioning=ds.partitioning(flavor="hive"),
+                      partition_base_dir=str(out / name)).to_table() if files else pa.table({})
+
+
+def keys(tbl: pa.Table, name: str) -> list[tuple]:
+    cols = TABLES[name].key
+    return sorted(zip(*(tbl.column(c).to_pylist() for c in cols))) if tbl.num_rows else []
+
+
+def per_doc_counts(out: Path, name: str) -> Counter:
+    return Counter(read_table(out, name, columns=["doc_id"]).column("doc_id").to_pylist())
+
+
+def assert_unique_keys(out: Path) -> None:
+    for name in TABLES:
+        table = read_table(out, name)
+        assert len(set(keys(table, name))) == table.num_rows, name
