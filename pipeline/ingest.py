@@ -121,12 +121,6 @@ def hash_file(path: str, block: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def discover(paths: Iterable[str | os.PathLike], **kwargs) -> Iterator[tuple[str, str | None]]:
-    """(path, problem message or None) for every input path (see pipeline.discovery.walk)."""
-    for found in walk(paths, **kwargs):
-        yield found.path, found.problem[1] if found.problem else None
-
-
 @dataclass
 class _Task:
     path: str

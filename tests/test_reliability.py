@@ -19,7 +19,8 @@ from bad_inputs import write_folder_corpus
 from conftest import ROOT, SAMPLES
 from extractors.readers.text import decode_text, parse_text
 from extractors.units import OPEN_BRACKETS, SEPARATORS, split_units
-from pipeline.ingest import discover, ingest
+from pipeline.discovery import walk
+from pipeline.ingest import ingest
 from pipeline.writer import Store, read_table
 from schemas.arrow import TABLES
 from schemas.errors import UndecodableText
@@ -55,8 +56,8 @@ def test_every_bad_file_gets_its_outcome_and_the_good_files_are_untouched(tmp_pa
         expected[p] = "ingested"
     # identical bytes: the first in walking order is ingested, the others are skipped
     first_of: dict[str, Path] = {}
-    for path_str, _ in discover([folder]):
-        p = Path(path_str)
+    for found in walk([folder]):
+        p = Path(found.path)
         if expected.get(p) == "ingested":
             digest = hashlib.sha256(p.read_bytes()).hexdigest()
             if digest in first_of:
