@@ -9,33 +9,25 @@ whose rows are clearly "number, unit, date" gets its roles from its content.
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import regex
+
+from extractors import vocab
+from extractors.vocab import alternation
 
 from extractors.dates import normalize
 from extractors.units import UNIT_SUFFIX, canonical_units, split_units
 from schemas.document import Document, Paragraph, Table
 from schemas.records import DateSpan, Item
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
-DATA = Path(__file__).resolve().parent / "data"
-ROLES = ("seq", "unit", "theme", "task", "date", "note", "place")
 _WS = regex.compile(r"\s+")
-_TOTAL_ROW = regex.compile(r"^(?:合计|小计|总计|备注)")
+_TOTAL_ROW = regex.compile("^" + alternation(vocab.words("columns.toml", "rows.total_row_starts")))
 
 
-@lru_cache(maxsize=1)
 def column_synonyms() -> dict[str, list[str]]:
-    with open(DATA / "columns.toml", "rb") as f:
-        return tomllib.load(f)
+    """role -> the header words that give a column that role (columns.toml [roles])."""
+    return vocab.table("columns.toml")["roles"]
 
 
 def role_of(header: str | None) -> str | None:
@@ -213,8 +205,14 @@ def _list_item(unit: str, places, category, page, table_index, row) -> Item:
 
 # ----------------------------------------------------------------------------- body text
 
-_DATE_LABEL = regex.compile(r"(?:活动|开放|开展|举办|实施)?(?:时间|日期)\s*[：:]\s*(?P<date>[^；;。，,]+?)\s*(?=[；;。，,]|实施|责任|牵头|承办|$)")
-_UNIT_LABEL = regex.compile(r"(?:实施|责任|牵头|承办|开放|参与|主办)(?:单位|部门|主体)\s*[：:]\s*(?P<units>.+?)\s*[；;。]?\s*$")
+def _inline(key: str) -> str:
+    return alternation(vocab.words("columns.toml", f"inline.{key}"))
+
+
+_DATE_LABEL = regex.compile(_inline("date_label_prefixes") + "?" + _inline("date_labels")
+                            + r"\s*[：:]\s*(?P<date>[^；;。，,]+?)\s*(?=[；;。，,]|" + _inline("date_ends_before") + "|$)")
+_UNIT_LABEL = regex.compile(_inline("unit_label_prefixes") + _inline("unit_label_nouns")
+                            + r"\s*[：:]\s*(?P<units>.+?)\s*[；;。]?\s*$")
 _LIST_NO = regex.compile(r"^\s*[（(]?(\d{1,3})[)）.．、]")
 
 
@@ -252,7 +250,7 @@ def inline_schedule_items(doc: Document, places, ref_year: int | None, skip: set
     return out
 
 
-_LIST_TITLE = regex.compile(r"(?:名单|清单|名录|单位表|部门表|一览表)$")
+_LIST_TITLE = regex.compile(alternation(vocab.words("columns.toml", "rows.list_title_endings")) + "$")
 
 
 def list_items(doc: Document, places, skip: set[int]) -> list[tuple[int, Item]]:

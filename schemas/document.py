@@ -4,6 +4,10 @@ A Document is an ordered list of blocks (paragraphs and tables) from the body of
 one file, plus the page furniture (running headers and footers) kept apart.
 Every block says where it came from, so later stages can report file, page,
 table and row. No extractor needs to know which format a document came from.
+
+The objects are frozen: a reader builds each one whole, and a later step that
+changes something (stitching a table's page parts, numbering tables) makes new
+objects (dataclasses.replace), as pdfplumber's crop and filter do.
 """
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Union
 
 
-@dataclass
+@dataclass(frozen=True)
 class Cell:
     """One logical cell. A merged cell appears once, at its top-left grid
     position, with its spans; the grid positions it covers hold None."""
@@ -22,7 +26,7 @@ class Cell:
     page: int | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class RowSource:
     """Which physical rows made one logical row: (page, row index on that page).
     A row broken by a page break has two parts."""
@@ -37,14 +41,14 @@ class RowSource:
 Grid = list[list[Union[Cell, None]]]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Paragraph:
     text: str
     page: int | None = None
     kind: str = "paragraph"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Table:
     """A table with its header rows apart from its data rows.
 
@@ -106,7 +110,17 @@ class Table:
 Block = Union[Paragraph, Table]
 
 
-@dataclass
+@dataclass(frozen=True)
+class Source:
+    """What the registry knows of a file before a reader sees its bytes."""
+
+    path: str
+    sha256: str
+    format: str
+    warnings: tuple[str, ...] = ()  # e.g. the content's format is not the suffix's
+
+
+@dataclass(frozen=True)
 class Document:
     source_path: str
     sha256: str
@@ -115,6 +129,14 @@ class Document:
     blocks: list[Block] = field(default_factory=list)
     furniture: list[Paragraph] = field(default_factory=list)  # running headers/footers
     warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, source: Source, page_count: int | None, blocks: list[Block], furniture: list[Paragraph] = (),
+           warnings: list[str] = ()) -> "Document":
+        """A whole document of `source`: its path, hash and format, and its
+        warnings before the reader's own."""
+        return cls(source.path, source.sha256, source.format, page_count, list(blocks), list(furniture),
+                   [*source.warnings, *warnings])
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))

@@ -57,7 +57,7 @@ def test_owner_password_pdf_is_read(corpus):
 
 
 def test_absurd_tables_are_refused_with_too_large(tmp_path, monkeypatch):
-    import extractors.tables as tables
+    import extractors.readers.tables as tables
 
     monkeypatch.setattr(tables, "MAX_TABLE_CELLS", 50)
     rows = "\n".join("\t".join(f"{r}{c}市教育局" for c in range(10)) for r in range(20))
@@ -68,7 +68,7 @@ def test_absurd_tables_are_refused_with_too_large(tmp_path, monkeypatch):
 
 
 def test_huge_cells_are_cut(tmp_path):
-    from extractors.tables import MAX_CELL_CHARS
+    from extractors.readers.tables import MAX_CELL_CHARS
 
     (tmp_path / "t.txt").write_text("序号\t单位\n1\t" + "局" * (MAX_CELL_CHARS * 2) + "\n2\t市教育局\n", encoding="utf-8")
     table = next(read_document(tmp_path / "t.txt").tables())

@@ -6,7 +6,7 @@ import io
 from docx import Document
 from docx.oxml import OxmlElement
 
-from extractors.readers.docx import read_docx
+from extractors.readers.registry import read_bytes
 
 
 def build() -> bytes:
@@ -38,7 +38,7 @@ def build() -> bytes:
 
 
 def test_docx_structures():
-    doc = read_docx(build(), "t.docx")
+    doc = read_bytes(build(), "t.docx")
     kinds = [b.kind for b in doc.blocks]
     assert kinds == ["paragraph", "table", "table", "paragraph"]  # body order; nested table after its parent
     assert doc.blocks[0].text == "正文第一段。"  # the hidden run is gone

@@ -8,8 +8,8 @@ import pytest
 from extractors.header import DOC_NUMBER, extract_meta
 from extractors.notice import extract_notice
 from extractors.rows import role_of
-from extractors.tables import TablePart, make_cell_grid, stitch
-from schemas.document import Document, Paragraph
+from extractors.readers.tables import TablePart, make_cell_grid, stitch
+from schemas.document import Document, Paragraph, Table
 
 
 def doc(*blocks) -> Document:
@@ -17,10 +17,10 @@ def doc(*blocks) -> Document:
     for b in blocks:
         if isinstance(b, str):
             out.append(Paragraph(b))
+        elif isinstance(b, Table):
+            out.append(b)
         else:  # rows of a table, the first being its header
-            t = stitch([TablePart(make_cell_grid(b), header_rows=1)])
-            t.index = sum(1 for x in out if x.kind == "table") + 1
-            out.append(t)
+            out.append(stitch([TablePart(make_cell_grid(b), header_rows=1)], index=sum(1 for x in out if x.kind == "table") + 1))
     return Document("t.txt", "0" * 64, "txt", None, out)
 
 
@@ -100,10 +100,9 @@ def test_table_rows_by_header_not_position():
 
 
 def test_a_table_without_a_header_row_that_is_clearly_number_unit_date():
-    d = doc("关于开展2022年开放日活动的通知")
-    d.blocks.append(stitch([TablePart(make_cell_grid([["1", "市教育局", "4月7日"], ["2", "市民政局", "4月12日"],
-                                                      ["3", "市财政局", "4月14日"]]), header_rows=0)]))
-    d.blocks[-1].index = 1
+    table = stitch([TablePart(make_cell_grid([["1", "市教育局", "4月7日"], ["2", "市民政局", "4月12日"],
+                                              ["3", "市财政局", "4月14日"]]), header_rows=0)], index=1)
+    d = doc("关于开展2022年开放日活动的通知", table)
     r = extract_notice(d)
     assert [(it.units, it.date_text) for it in r.items] == [
         (["市教育局"], "4月7日"), (["市民政局"], "4月12日"), (["市财政局"], "4月14日")]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.layout import (
+from extractors.readers.layout import (
     clean_text,
     fix_radicals,
     is_noise_line,
@@ -111,6 +111,6 @@ def test_inline_bookmark_noise():
     ],
 )
 def test_compact_date_spaces(text, expected):
-    from extractors.layout import compact_date_spaces
+    from extractors.readers.layout import compact_date_spaces
 
     assert compact_date_spaces(text) == expected

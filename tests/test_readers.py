@@ -4,7 +4,7 @@ from __future__ import annotations
 import regex
 import pytest
 
-from extractors.layout import CJK_CLASS, is_page_number
+from extractors.readers.layout import CJK_CLASS, is_page_number
 from schemas.document import Paragraph
 
 from conftest import FORMATS, SEEDS, read_sample, sample

@@ -1,7 +1,7 @@
 """Stitching table parts: small grids in, one table out."""
 from __future__ import annotations
 
-from extractors.tables import TablePart, detect_header_rows, is_header_like, make_cell_grid, stitch
+from extractors.readers.tables import TablePart, detect_header_rows, is_header_like, make_cell_grid, stitch
 from schemas.document import Cell
 
 HEADER = ["序号", "单位", "任务", "完成时限"]

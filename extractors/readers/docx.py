@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 
 from docx import Document as open_docx
 from docx.oxml.ns import qn
 
-from extractors.layout import clean_text, is_noise_line, join_wrapped
+from extractors.readers.layout import clean_text, is_noise_line, join_wrapped
 from extractors.readers.registry import register
-from extractors.tables import MAX_CELL_CHARS, MAX_TABLE_CELLS, TablePart, check_size, stitch
-from schemas.document import Block, Cell, Document, Paragraph, Table
+from extractors.readers.tables import MAX_CELL_CHARS, MAX_TABLE_CELLS, TablePart, check_size, number_tables, stitch
+from schemas.document import Block, Cell, Document, Paragraph, Source
 from schemas.errors import CorruptDocx, TooLarge, UnsupportedFormat, ZipBomb
 from schemas.settings import setting
 
@@ -187,11 +188,11 @@ class _Walker:
                     row.append(None)
                     cov.append(False)
                 if vmerge == "continue" and r > 0:
-                    anchor = _anchor_above(rows, r, col)
-                    if anchor is not None:
-                        anchor.row_span += 1
-                        if text:
-                            anchor.text = join_wrapped(anchor.text, text)
+                    above = _anchor_above(rows, r, col)
+                    if above is not None:
+                        ar, anchor = above
+                        rows[ar][col] = replace(anchor, row_span=anchor.row_span + 1,
+                                                text=join_wrapped(anchor.text, text) if text else anchor.text)
                         for k in range(col, col + span):
                             cov[k] = True
                         col += span
@@ -237,11 +238,12 @@ class _Walker:
         return text[:MAX_CELL_CHARS]
 
 
-def _anchor_above(rows: list[list[Cell | None]], r: int, col: int) -> Cell | None:
+def _anchor_above(rows: list[list[Cell | None]], r: int, col: int) -> tuple[int, Cell] | None:
+    """The cell above row r in column `col` whose vertical merge reaches row r, with its row."""
     for ar in range(r - 1, -1, -1):
         if col < len(rows[ar]) and rows[ar][col] is not None:
             cell = rows[ar][col]
-            return cell if ar + cell.row_span == r else None
+            return (ar, cell) if ar + cell.row_span == r else None
     return None
 
 
@@ -297,7 +299,8 @@ def _page_count(zf: zipfile.ZipFile) -> int | None:
 
 
 @register("docx", (".docx", ".docm", ".dotx"), sniff_zip, priority=10)
-def read_docx(data: bytes, path: str) -> Document:
+def read_docx(data: bytes, source: Source) -> Document:
+    path = source.path
     zf = _check_zip(data, path)
     try:
         doc = open_docx(io.BytesIO(data))
@@ -309,11 +312,6 @@ def read_docx(data: bytes, path: str) -> Document:
         raise CorruptDocx(f"python-docx cannot open it: {type(e).__name__}: {e}", path) from None
     walker = _Walker()
     walker.body(doc.element.body)
-    n = 0
-    for b in walker.blocks:
-        if isinstance(b, Table):
-            n += 1
-            b.index = n
     furniture: list[Paragraph] = []
     for rel in doc.part.rels.values():
         kind = rel.reltype.rsplit("/", 1)[-1]
@@ -322,4 +320,4 @@ def read_docx(data: bytes, path: str) -> Document:
                 t = _clean_para(_paragraph_text(p))
                 if t:
                     furniture.append(Paragraph(t, kind=kind))
-    return Document(path, "", "docx", _page_count(zf), walker.blocks, furniture, walker.warnings[:20])
+    return Document.of(source, _page_count(zf), number_tables(walker.blocks), furniture, walker.warnings[:20])

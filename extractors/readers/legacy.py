@@ -10,10 +10,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from extractors.readers.registry import register
-from schemas.document import Document
+from schemas.document import Document, Source
 from schemas.errors import LegacyDoc, NoticeError
 from schemas.settings import setting
 
@@ -61,13 +62,13 @@ def convert_to_docx(data: bytes, suffix: str, path: str) -> bytes:
 
 
 @register("doc", (".doc", ".wps", ".dot"), sniff_ole, priority=5)
-def read_legacy(data: bytes, path: str) -> Document:
+def read_legacy(data: bytes, source: Source) -> Document:
     from extractors.readers.docx import read_docx
 
+    path = source.path
     docx = convert_to_docx(data, Path(path).suffix.lower(), path)
+    converted = replace(source, warnings=(*source.warnings, "converted from a legacy Word/WPS file with LibreOffice"))
     try:
-        doc = read_docx(docx, path)
+        return read_docx(docx, converted)
     except NoticeError as e:
         raise LegacyDoc(f"converted by LibreOffice, but the result is unreadable: {e.message}", path) from None
-    doc.warnings.append("converted from a legacy Word/WPS file with LibreOffice")
-    return doc

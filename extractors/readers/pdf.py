@@ -18,7 +18,7 @@ On top of that, the repairs real notices need:
   are moved to `Document.furniture`;
 * paragraphs are rebuilt from printed lines by indentation and line ends, also
   across page breaks; lines are joined with nothing between CJK characters;
-* tables that continue over pages are stitched (extractors.tables.stitch);
+* tables that continue over pages are stitched (extractors.readers.tables.stitch);
   cells that wrap are joined without spaces; merged cells keep their spans.
 """
 from __future__ import annotations
@@ -33,10 +33,10 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfplumber.table import TableFinder
 
-from extractors.layout import clean_text, fix_radicals, is_cjk, is_latin_word_char, is_page_number, join_wrapped
+from extractors.readers.layout import clean_text, fix_radicals, is_cjk, is_latin_word_char, is_page_number, join_wrapped
 from extractors.readers.registry import register
-from extractors.tables import TablePart, check_size, continues, detect_header_rows, stitch
-from schemas.document import Block, Cell, Document, Paragraph
+from extractors.readers.tables import TablePart, check_size, continues, detect_header_rows, number_tables, stitch
+from schemas.document import Block, Cell, Document, Paragraph, Source
 from schemas.errors import CorruptPdf, EncryptedPdf, NoTextLayer, TooLarge
 from schemas.settings import setting
 
@@ -515,12 +515,7 @@ def assemble(pages: list[PageContent]) -> tuple[list[Block], list[Paragraph]]:
             prev_line = ln
     flush_para()
     flush_table()
-    n = 0
-    for b in blocks:
-        if b.kind == "table":
-            n += 1
-            b.index = n
-    return blocks, furniture
+    return number_tables(blocks), furniture
 
 
 def _continues(groups: list[TablePart], part: TablePart) -> bool:
@@ -545,7 +540,8 @@ def open_pdf(data: bytes, path: str) -> pdfium.PdfDocument:
 
 
 @register("pdf", (".pdf",), sniff_pdf, priority=0)
-def read_pdf(data: bytes, path: str) -> Document:
+def read_pdf(data: bytes, source: Source) -> Document:
+    path = source.path
     pdf = open_pdf(data, path)
     try:
         n_pages = len(pdf)
@@ -568,9 +564,8 @@ def read_pdf(data: bytes, path: str) -> Document:
     if sum(p.n_chars for p in pages) == 0:
         raise NoTextLayer(f"no text layer on any of its {n_pages} pages (scanned images?)", path)
     blocks, furniture = assemble(pages)
-    doc = Document(path, "", "pdf", n_pages, blocks, furniture)
-    doc.warnings.extend(w for p in pages for w in p.warnings)
+    warnings = [w for p in pages for w in p.warnings]
     empty = [p.number for p in pages if p.n_chars == 0]
     if empty:
-        doc.warnings.append(f"pages without a text layer: {empty[:20]}")
-    return doc
+        warnings.append(f"pages without a text layer: {empty[:20]}")
+    return Document.of(source, n_pages, blocks, furniture, warnings)

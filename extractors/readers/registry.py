@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from schemas.document import Document
+from schemas.document import Document, Source
 from schemas.errors import EmptyFile, NoticeError, TooLarge, UnsupportedFormat, Unreadable
 from schemas.settings import setting
 
@@ -21,7 +21,7 @@ from schemas.settings import setting
 MAX_FILE_BYTES = setting("NOTICES_MAX_FILE_BYTES")
 
 SniffFn = Callable[[bytes, str], bool]
-ReadFn = Callable[[bytes, str], Document]
+ReadFn = Callable[[bytes, Source], Document]
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class ReaderSpec:
     format: str
     suffixes: tuple[str, ...]
     sniff: SniffFn  # (first bytes, lower-case suffix) -> is this my format?
-    read: ReadFn  # (all bytes, path) -> Document without sha256/source fields set
+    read: ReadFn  # (all bytes, what is known of the file) -> the whole Document
     priority: int = 0  # lower runs first; the text reader is the fallback
 
 
@@ -75,22 +75,18 @@ def detect_format(data: bytes, path: str) -> ReaderSpec:
 
 
 def read_bytes(data: bytes, path: str, sha256: str | None = None) -> Document:
-    """Bytes -> Document, with source path, sha256 (computed unless given) and format filled in."""
+    """Bytes -> Document of the reader the bytes call for (sha256 computed unless given)."""
     if not data:
         raise EmptyFile("the file is empty (0 bytes)", path)
     spec = detect_format(data, path)
+    suffix = Path(path).suffix.lower()
+    warnings = (f"content is {spec.format} although the name ends in {suffix}",) if suffix and suffix not in spec.suffixes else ()
+    source = Source(path, sha256 or hashlib.sha256(data).hexdigest(), spec.format, warnings)
     try:
-        doc = spec.read(data, path)
+        return spec.read(data, source)
     except NoticeError as e:
         e.path = e.path or path
         raise
-    doc.source_path = path
-    doc.sha256 = sha256 or hashlib.sha256(data).hexdigest()
-    doc.format = spec.format
-    suffix = Path(path).suffix.lower()
-    if suffix and suffix not in spec.suffixes:
-        doc.warnings.append(f"content is {spec.format} although the name ends in {suffix}")
-    return doc
 
 
 def read_file_bytes(path: str | os.PathLike, max_bytes: int = MAX_FILE_BYTES) -> bytes:

@@ -18,11 +18,11 @@ from __future__ import annotations
 import codecs
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import regex
 
-from extractors.layout import (
+from extractors.readers.layout import (
     clean_text,
     compact_date_spaces,
     is_noise_line,
@@ -32,8 +32,8 @@ from extractors.layout import (
     strip_inline_noise,
 )
 from extractors.readers.registry import register
-from extractors.tables import TablePart, detect_header_rows, is_header_like, make_cell_grid, stitch
-from schemas.document import Block, Document, Paragraph, Table
+from extractors.readers.tables import TablePart, detect_header_rows, is_header_like, make_cell_grid, number_tables, stitch
+from schemas.document import Block, Document, Paragraph, Source, Table
 from schemas.errors import UndecodableText
 
 # ----------------------------------------------------------------------------- encoding
@@ -189,27 +189,29 @@ def _tab_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | None:
     return j, parts
 
 
-def infer_dense_merges(table: Table, min_filled: float = 0.9) -> None:
+def infer_dense_merges(table: Table, min_filled: float = 0.9) -> Table:
     """Text dumps of PDFs show a vertically merged cell as empty cells below its
     text. In a column that is filled in nearly every row, an empty cell is such a
-    merge: give it to the cell above (as a span), as DOCX and PDF show it."""
-    rows = table.rows
-    if len(rows) < 5:
-        return
+    merge: give it to the cell above (as a span), as DOCX and PDF show it.
+    Returns a new table (the same one when nothing is merged)."""
+    if len(table.rows) < 5:
+        return table
+    rows = [list(r) for r in table.rows]
     for c in range(table.n_cols):
         cells = [row[c] for row in rows]
         filled = sum(1 for cell in cells if cell is not None and cell.text)
         if filled == len(rows) or filled < min_filled * len(rows):
             continue
-        anchor = None
+        anchor_row = None
         for r, cell in enumerate(cells):
             if cell is None:
                 continue
             if cell.text:
-                anchor = cell
-            elif anchor is not None and cell.row_span == 1 and cell.col_span == 1:
-                anchor.row_span += 1
+                anchor_row = r
+            elif anchor_row is not None and cell.row_span == 1 and cell.col_span == 1:
+                rows[anchor_row][c] = replace(rows[anchor_row][c], row_span=rows[anchor_row][c].row_span + 1)
                 rows[r][c] = None
+    return replace(table, rows=rows)
 
 
 def _split_parts(rows: list[list[str]], lines: list[Line]) -> list[TablePart]:
@@ -381,27 +383,20 @@ def parse_text(text: str) -> tuple[list[Block], list[Paragraph]]:
             end, parts = found
             table = stitch(parts)
             if finder is _tab_table:
-                infer_dense_merges(table)
+                table = infer_dense_merges(table)
             blocks.append(table)
             i = end
         else:
             pending.append(lines[i])
             i += 1
     blocks.extend(_reflow(pending, full))
-    n = 0
-    for b in blocks:
-        if isinstance(b, Table):
-            n += 1
-            b.index = n
-    return blocks, []
+    return number_tables(blocks), []
 
 
 @register("txt", (".txt", ".text"), sniff_text, priority=100)
-def read_text(data: bytes, path: str) -> Document:
-    text, encoding = decode_text(data, path)
+def read_text(data: bytes, source: Source) -> Document:
+    text, encoding = decode_text(data, source.path)
     blocks, furniture = parse_text(text)
     pages = text.count("\f") + 1 if "\f" in text else None  # form feeds are the only page marks
-    doc = Document(path, "", "txt", pages, blocks, furniture)
-    if encoding not in ("utf-8", "utf-8-bom"):
-        doc.warnings.append(f"decoded as {encoding}")
-    return doc
+    warnings = [f"decoded as {encoding}"] if encoding not in ("utf-8", "utf-8-bom") else []
+    return Document.of(source, pages, blocks, furniture, warnings)

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 
 import regex
 
-DATA = Path(__file__).resolve().parent / "data"
+from extractors import vocab
 
 # CJK ideographs, CJK punctuation and full-width forms: text across which a
 # line break or an extractor's inter-glyph gap never means a space.
@@ -33,10 +32,9 @@ def _radical_table() -> dict[int, str]:
     table: dict[int, str] = {}
     for cp in range(0x2F00, 0x2FD6):
         table[cp] = unicodedata.normalize("NFKC", chr(cp))
-    for line in (DATA / "radicals.tsv").read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            src, dst = line.split("\t")[:2]
-            table[ord(src)] = dst
+    for line in vocab.lines("radicals.tsv"):
+        src, dst = line.split("\t")[:2]
+        table[ord(src)] = dst
     # CJK compatibility ideographs (U+F900-U+FAFF) have canonical mappings
     for cp in range(0xF900, 0xFB00):
         mapped = unicodedata.normalize("NFC", chr(cp))

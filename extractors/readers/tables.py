@@ -15,13 +15,13 @@ Each logical row keeps which physical rows made it (RowSource).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, replace
 
 import regex
 
-from extractors.layout import DATA, join_wrapped
-from schemas.document import Cell, Grid, RowSource, Table
+from extractors import vocab
+from extractors.readers.layout import join_wrapped
+from schemas.document import Block, Cell, Grid, RowSource, Table
 from schemas.errors import TooLarge
 from schemas.settings import setting
 
@@ -42,10 +42,9 @@ class TablePart:
     row_offset: int = 0  # index of grid[0] among the physical rows of its page part
 
 
-@lru_cache(maxsize=1)
 def header_words() -> tuple[str, ...]:
-    lines = (DATA / "header_words.txt").read_text(encoding="utf-8").splitlines()
-    return tuple(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    """Words that make a row look like a header row (columns.toml)."""
+    return vocab.words("columns.toml", "rows.header_words")
 
 
 _DATA_LIKE = regex.compile(r"^\s*(?:\d+(?:[.、]\d+)*|\d{1,4}\s*年.*|\d{1,2}\s*月.*|[一二三四五六七八九十]+)\s*$")
@@ -148,71 +147,94 @@ def _median_len(grid: Grid, c: int) -> float:
     return lens[len(lens) // 2] if lens else 0
 
 
-def _append_part(table: Table, part: TablePart, header: Grid) -> None:
-    body = [list(r) for r in part.grid]
-    k = 0
-    while k < len(body) and k < len(header) and _same_header(body[k], header[k]):
-        k += 1
-    start = k
-    body = body[k:]
-    if not body:
-        return
-    sources = [RowSource([(part.page, part.row_offset + start + i)]) for i in range(len(body))]
-    rows = table.rows
-    last = len(rows) - 1
-    if last >= 0 and _is_fragment(rows, body[0], body[1:]):
-        frag = body.pop(0)
-        table.row_sources[last].parts.extend(sources.pop(0).parts)
-        for c, cell in enumerate(frag):
-            if cell is None:
-                continue
-            a = anchor_of(rows, last, c)
-            if a is None:
-                continue
-            a[2].text = join_wrapped(a[2].text, cell.text)
-            a[2].row_span += cell.row_span - 1
-    elif last >= 0:
-        first = body[0]
-        for c, cell in enumerate(first):
-            if cell is None:
-                continue
-            a = anchor_of(rows, last, c)
-            if a is None or a[1] != c or a[2].col_span != cell.col_span:
-                continue
-            ar, _, anchor = a
-            reaches_bottom = ar + anchor.row_span - 1 == last
-            runs_on = not cell.text.strip() and (cell.row_span > 1 or anchor.row_span > 1)
-            text_below = not anchor.text.strip() and anchor.row_span > 1 and cell.row_span > 1
-            if reaches_bottom and (runs_on or text_below):
-                anchor.row_span += cell.row_span
-                anchor.text = join_wrapped(anchor.text, cell.text)
-                first[c] = None
-    table.rows.extend(body)
-    table.row_sources.extend(sources)
-    if part.page is not None:
-        table.page_end = part.page
+class _Stitching:
+    """The rows of a table being stitched. Its grid and lists are its own
+    (copies): a cell it extends is replaced by a new cell, so the parts it was
+    given are never changed."""
+
+    def __init__(self, first: TablePart, h: int):
+        self.header = [list(r) for r in first.grid[:h]]
+        self.rows = [list(r) for r in first.grid[h:]]
+        self.sources = [RowSource([(first.page, first.row_offset + h + i)]) for i in range(len(self.rows))]
+        self.page_start = self.page_end = first.page
+
+    def extend_anchor(self, a: tuple[int, int, Cell], text: str, more_rows: int) -> None:
+        ar, ac, cell = a
+        self.rows[ar][ac] = replace(cell, text=join_wrapped(cell.text, text), row_span=cell.row_span + more_rows)
+
+    def append(self, part: TablePart) -> None:
+        body = [list(r) for r in part.grid]
+        k = 0
+        while k < len(body) and k < len(self.header) and _same_header(body[k], self.header[k]):
+            k += 1
+        start = k
+        body = body[k:]
+        if not body:
+            return
+        sources = [RowSource([(part.page, part.row_offset + start + i)]) for i in range(len(body))]
+        rows = self.rows
+        last = len(rows) - 1
+        if last >= 0 and _is_fragment(rows, body[0], body[1:]):
+            frag = body.pop(0)
+            self.sources[last] = RowSource(self.sources[last].parts + sources.pop(0).parts)
+            for c, cell in enumerate(frag):
+                if cell is None:
+                    continue
+                a = anchor_of(rows, last, c)
+                if a is not None:
+                    self.extend_anchor(a, cell.text, cell.row_span - 1)
+        elif last >= 0:
+            first = body[0]
+            for c, cell in enumerate(first):
+                if cell is None:
+                    continue
+                a = anchor_of(rows, last, c)
+                if a is None or a[1] != c or a[2].col_span != cell.col_span:
+                    continue
+                ar, _, anchor = a
+                reaches_bottom = ar + anchor.row_span - 1 == last
+                runs_on = not cell.text.strip() and (cell.row_span > 1 or anchor.row_span > 1)
+                text_below = not anchor.text.strip() and anchor.row_span > 1 and cell.row_span > 1
+                if reaches_bottom and (runs_on or text_below):
+                    self.extend_anchor(a, cell.text, cell.row_span)
+                    first[c] = None
+        rows.extend(body)
+        self.sources.extend(sources)
+        if part.page is not None:
+            self.page_end = part.page
+
+    def table(self, index: int) -> Table:
+        return Table(header=self.header, rows=_clip_spans(self.rows), page_start=self.page_start,
+                     page_end=self.page_end, index=index, row_sources=self.sources)
 
 
-def stitch(parts: list[TablePart]) -> Table:
+def stitch(parts: list[TablePart], index: int = 0) -> Table:
     """One logical table from its parts (see module docstring)."""
     first = parts[0]
     h = first.header_rows if first.header_rows is not None else detect_header_rows(first.grid)
-    header = [list(r) for r in first.grid[:h]]
-    table = Table(header=header, rows=[list(r) for r in first.grid[h:]], page_start=first.page, page_end=first.page)
-    table.row_sources = [RowSource([(first.page, first.row_offset + h + i)]) for i in range(len(table.rows))]
+    built = _Stitching(first, h)
     for part in parts[1:]:
-        _append_part(table, part, header)
-    _clip_spans(table)
-    return table
+        built.append(part)
+    return built.table(index)
 
 
-def _clip_spans(table: Table) -> None:
+def _clip_spans(rows: Grid) -> Grid:
     """Keep every span inside the grid (a merge may claim rows a part lost)."""
-    n = len(table.rows)
-    for r, row in enumerate(table.rows):
-        for cell in row:
-            if cell is not None and r + cell.row_span > n:
-                cell.row_span = n - r
+    n = len(rows)
+    return [[replace(cell, row_span=n - r) if cell is not None and r + cell.row_span > n else cell for cell in row]
+            for r, row in enumerate(rows)]
+
+
+def number_tables(blocks: list[Block]) -> list[Block]:
+    """The blocks with the tables numbered 1, 2, ... in order (new Table objects)."""
+    out: list[Block] = []
+    n = 0
+    for b in blocks:
+        if isinstance(b, Table):
+            n += 1
+            b = replace(b, index=n) if b.index != n else b
+        out.append(b)
+    return out
 
 
 def continues(prev: TablePart | Table, nxt: TablePart, prev_header: Grid, tol: float = 3.0) -> bool:
