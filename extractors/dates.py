@@ -21,32 +21,19 @@ from __future__ import annotations
 import calendar
 import operator
 import datetime as dt
-import sys
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import regex
 
+from extractors.vocab import alternation as _alt  # longest words first: 上中旬 wins over 上旬
+from extractors.vocab import table
 from schemas.records import DateMatch, DateSpan, Offset, Recurrence
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
-DATA = Path(__file__).resolve().parent / "data"
-
-
-@lru_cache(maxsize=1)
 def vocab() -> dict:
-    with open(DATA / "dates.toml", "rb") as f:
-        return tomllib.load(f)
-
-
-def _alt(words) -> str:
-    """A regex alternation, longest words first so that 上中旬 wins over 上旬."""
-    return "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    """The date vocabulary (data/dates.toml)."""
+    return table("dates.toml")
 
 
 # ----------------------------------------------------------------------------- pre-normalisation

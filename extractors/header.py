@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 
 import regex
+
+from extractors import vocab
+from extractors.vocab import alternation
 
 from extractors.dates import normalize
 from extractors.units import _split_outside_brackets
@@ -22,10 +26,9 @@ FRONT_BLOCKS = 14  # the header of a notice fits in its first blocks
 DOC_NUMBER = regex.compile(
     r"(?P<prefix>[\p{Han}]{1,15}?)?[ \t]*[〔\[［(（【](?P<year>(?:19|20)\d{2})[〕\]］)）】][ \t]*(?P<seq>\d{1,5})[ \t]*号"
 )
-ORG = regex.compile(
-    r"^[\p{Han}（）()]{2,40}?(?:办公室|办公厅|人民政府|政府|委员会|领导小组|指挥部|管委会|局|厅|委|办|中心|部|院|会)$"
-)
-TITLE_END = regex.compile(r"(?:通知|通报|方案|安排|意见|决定|办法|规定|规划|函|报告|批复|公告|通告|细则|要点|计划|纪要|预案|名单|的通知)$")
+_W = partial(vocab.words, "notice.toml")
+ORG = regex.compile(r"^[\p{Han}（）()]{2,40}?" + alternation(_W("org_endings")) + "$")
+TITLE_END = regex.compile(alternation(_W("title_endings")) + "$")
 _DATE_LINE = regex.compile(
     r"^\s*(?:(?:19|20)\d{2}|[〇零○一二三四五六七八九]{4})\s*年\s*[\d〇零一二三四五六七八九十]{1,3}\s*月"
     r"\s*[\d〇零一二三四五六七八九十]{1,3}\s*日\s*$"
@@ -33,7 +36,9 @@ _DATE_LINE = regex.compile(
 _ATTACHMENT = regex.compile(r"^附\s*件\s*[：:]\s*(?P<rest>.+)$")
 _NUMBERED = regex.compile(r"^\s*(\d{1,2})\s*[.．、]\s*(.+)$")
 _CONTACT_NAME = regex.compile(r"联\s*系\s*人\s*[：:]\s*(?P<names>[^，,；;。）)\n]+)")
-_PHONE_FIELD = regex.compile(r"(?:联系电话|电话|手机|传真|座机)\s*[：:]\s*(?P<nums>[\d\-－—、，,（）()\s传真手机座机]+)")
+_PHONE_LABELS = _W("phone_labels")
+_PHONE_FIELD = regex.compile(alternation(_PHONE_LABELS) + r"\s*[：:]\s*(?P<nums>[\d\-－—、，,（）()\s"
+                             + regex.escape("".join(sorted(set("".join(_PHONE_LABELS))))) + "]+)")
 _PHONE = regex.compile(r"(?<!\d)(?:0\d{2,3}[-－]?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")
 _EMAIL = regex.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _YEAR = regex.compile(r"(?:19|20)\d{2}(?=\s*年)")
@@ -95,7 +100,7 @@ def find_title(lines: list[Line]) -> tuple[str | None, list[int]]:
     start = None
     for k, ln in enumerate(paras):
         t = ln.text
-        if "关于" in t and len(t) <= 80 and "。" not in t and not t.rstrip().endswith(("：", ":")) and not t.startswith(("根据", "按照", "为")):
+        if "关于" in t and len(t) <= 80 and "。" not in t and not t.rstrip().endswith(("：", ":")) and not t.startswith(_W("not_title_starts")):
             start = k
             break
     if start is None:
@@ -150,7 +155,7 @@ def find_signature(doc: Document) -> tuple[str | None, dt.date | None, int | Non
 def find_issuer(doc: Document, lines: list[Line], title: str | None, signature_issuer: str | None) -> str | None:
     # a telegram names its sender in a form: 发电单位 | 丹东市人民政府办公室
     for k, ln in enumerate(lines):
-        if ln.in_table and _SPACES.sub("", ln.text) in ("发电单位", "发文单位", "发文机关") and k + 1 < len(lines):
+        if ln.in_table and _SPACES.sub("", ln.text) in _W("sender_labels") and k + 1 < len(lines):
             candidate = _SPACES.sub("", lines[k + 1].text)
             if _is_org(candidate):
                 return candidate

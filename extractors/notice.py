@@ -10,6 +10,7 @@ import os
 
 import regex
 
+from extractors import vocab
 from extractors.dates import find_dates
 from extractors.header import extract_meta
 from extractors.readers import read_document
@@ -41,7 +42,7 @@ def activity_period(dates: list[BodyDate]) -> DateSpan | None:
     the first range in a sentence about time, else the first range."""
     ranges = [d for d in dates if d.date.kind == "range" and d.date.start and d.date.end]
     for d in ranges:
-        if "时间" in d.sentence or "期间" in d.sentence:
+        if any(w in d.sentence for w in vocab.words("notice.toml", "activity_period_words")):
             return d.date
     return ranges[0].date if ranges else None
 

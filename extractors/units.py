@@ -6,6 +6,8 @@
     canonical_unit("市发展改革委", places_of("达州市人民政府办公室"))
     -> "达州市发展和改革委员会"
 
+The words all this rests on are data (data/units.toml).
+
 Splitting: on 、，,；; outside brackets, and on 及/和/与 only where both sides are
 whole units (人力资源和社会保障局 stays one); trailing 等部门, 等相关部门,
 （单位） and end punctuation go; a bare place before a "place + institution"
@@ -21,43 +23,43 @@ text and splits units written together without a separator.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import logging
 import os
 import tempfile
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import regex
 
-DATA = Path(__file__).resolve().parent / "data"
+from extractors import vocab
+from extractors.vocab import alternation
 
 OPEN_BRACKETS, CLOSE_BRACKETS = "（(【[〔《", "）)】]〕》"
 SEPARATORS = "、，,；;"
-# what a unit's name ends with: enough to tell a whole unit from half a name
-UNIT_SUFFIX = regex.compile(
-    r"(?:局|委|办|厅|部|院|会|中心|政府|处|所|站|队|社|馆|公司|集团|支行|分行|银行|署|庭|室|科|街道|镇|乡|村|社区|"
-    r"管委会|委员会|办公室|办事处|单位|部门|机关|学校|医院|协会|大学|监狱|台|团|报社|指挥部|小组)$"
-)
+_W = partial(vocab.words, "units.toml")
+_ALT = lambda key: alternation(_W(key))  # noqa: E731
+UNIT_SUFFIX = regex.compile(_ALT("unit_endings") + "$")
 # qualifiers after the last unit of a list: 等部门（单位）, 等相关部门, 等市级有关部门 ...
 _TRAILING_QUALIFIER = regex.compile(
-    r"(?:等(?:(?:市|县|区|省)?级?(?:有关|相关|其他)?(?:部门|单位)(?:（单位）|\(单位\))?)?|（单位）|\(单位\))$"
+    "(?:等(?:" + _ALT("levels") + "?级?" + _ALT("qualifiers") + "?" + _ALT("collective_nouns")
+    + r"(?:（单位）|\(单位\))?)?|（单位）|\(单位\))$"
 )
 _END_PUNCT = "。．.，,；;：:、 "
-_PLACE_BODY = regex.compile(r"(?:镇|乡|街道办事处|街道|管委会|人民政府)$")
+_PLACE_BODY = regex.compile(_ALT("place_bodies") + "$")
 # a unit suffix before the end: only then can a name be two units run together
-_INNER_SUFFIX = regex.compile(r"(?:局|委|办|厅|中心|政府|管委会|办公室)(?=.{2,})")
+_INNER_SUFFIX = regex.compile(_ALT("inner_endings") + "(?=.{2,})")
 # 州 ends a place (恩施州) unless 市/县/区 follows (达州市 is one place, not 达州 + 市)
-_PLACE = regex.compile(r"^[\p{Han}]{1,7}?(?:自治区|自治州|自治县|新区|省|市|州(?![市县区])|盟|县|区|旗|镇|乡)$")
-_PLACE_PREFIX = regex.compile(r"^([\p{Han}]{1,7}?(?:自治区|自治州|自治县|省|市|州(?![市县区])|盟|县|区|旗))")
-_INSTITUTION = regex.compile(r"(人民政府|政府|管委会|党委|人大常委会|政协)$")
-_LEVELS = ("省", "市", "县", "区", "镇", "乡")
+_STATE = "|州(?![市县区])"
+_PLACE = regex.compile(r"^[\p{Han}]{1,7}?(?:" + _ALT("place_endings") + _STATE + ")$")
+_PLACE_PREFIX = regex.compile(r"^([\p{Han}]{1,7}?(?:" + _ALT("place_prefix_endings") + _STATE + "))")
+_INSTITUTION = regex.compile(_ALT("institutions") + "$")
+_LEVELS = _W("levels")
 # words that start with a level character without being one: 市场监管局, 乡村振兴局, 区域...
-_NOT_A_LEVEL = ("市场", "乡村", "区域", "县城", "省级", "市级", "县级", "区级", "乡镇", "镇村", "市民代表")
-_COLLECTIVE = regex.compile(r"^(?:各|其他|有关|相关|被|具有)|(?:级)(?:有关|相关)?(?:部门|单位)$")
+_NOT_A_LEVEL = _W("not_levels")
+_COLLECTIVE = regex.compile("^" + _ALT("collective_starts") + "|级" + _ALT("qualifiers") + "?" + _ALT("collective_nouns") + "$")
 # names of groups of bodies: known, and qualified like any other (市政府工作部门 -> 达州市政府工作部门)
-_GROUP = regex.compile(r"(?:工作部门|有关部门|相关部门|直属单位|事业单位|组成部门)$")
+_GROUP = regex.compile(_ALT("group_endings") + "$")
 
 
 # ----------------------------------------------------------------------------- data
@@ -66,19 +68,12 @@ _GROUP = regex.compile(r"(?:工作部门|有关部门|相关部门|直属单位|
 @lru_cache(maxsize=1)
 def aliases() -> dict[str, str]:
     """alias -> canonical name (both without level or place)."""
-    out: dict[str, str] = {}
-    with open(DATA / "unit_aliases.csv", encoding="utf-8") as f:
-        rows = (line for line in f if line.strip() and not line.startswith("#"))
-        for row in csv.DictReader(rows):
-            out[row["alias"].strip()] = row["canonical"].strip()
-    return out
+    return {row["alias"]: row["canonical"] for row in vocab.records("unit_aliases.csv")}
 
 
 @lru_cache(maxsize=1)
 def known_stems() -> tuple[str, ...]:
-    lines = (DATA / "unit_stems.txt").read_text(encoding="utf-8").splitlines()
-    stems = {ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")}
-    stems |= set(aliases().values())
+    stems = set(vocab.lines("unit_stems.txt")) | set(aliases().values())
     return tuple(sorted(stems, key=len, reverse=True))
 
 
@@ -116,7 +111,7 @@ def _strip_unit(part: str) -> str:
     return part
 
 
-_JOINERS = regex.compile(r"以及|及|和|与|、")
+_JOINERS = regex.compile(_ALT("joiners"))
 
 
 def _split_joined(part: str) -> list[str]:
@@ -157,7 +152,7 @@ def _expand_shared_suffix(units: list[str]) -> list[str]:
         for later in units[i + 1:]:
             m = _INSTITUTION.search(later)
             if m and _PLACE.match(later[: m.start()]):
-                out[i] = u + m.group(1)
+                out[i] = u + m.group(0)
                 break
             if not _PLACE.match(later):
                 break  # only a run of places shares the suffix

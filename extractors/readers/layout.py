@@ -10,6 +10,7 @@ from functools import lru_cache
 import regex
 
 from extractors import vocab
+from extractors.vocab import alternation
 
 # CJK ideographs, CJK punctuation and full-width forms: text across which a
 # line break or an extractor's inter-glyph gap never means a space.
@@ -123,7 +124,7 @@ def is_page_number(text: str) -> bool:
 _NOISE_LINE = regex.compile(
     r"^\s*(?:"
     r"(?:https?://|mailto:|www\.)\S+"  # hyperlink targets dumped after a page
-    r"|窗体顶端|窗体底端"  # Word form-region markers (hidden text)
+    "|" + alternation(vocab.words("layout.toml", "noise_lines")) +  # Word form-region markers (hidden text)
     r")\s*$"
 )
 _NOISE_INLINE = regex.compile(r"\[bookmark:\s*[^\]]*\]")

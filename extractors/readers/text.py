@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 import regex
 
+from extractors import vocab
 from extractors.readers.layout import (
     clean_text,
     compact_date_spaces,
@@ -32,6 +33,7 @@ from extractors.readers.layout import (
     strip_inline_noise,
 )
 from extractors.readers.registry import register
+from extractors.vocab import alternation
 from extractors.readers.tables import TablePart, detect_header_rows, is_header_like, make_cell_grid, number_tables, stitch
 from schemas.document import Block, Document, Paragraph, Source, Table
 from schemas.errors import UndecodableText
@@ -131,7 +133,7 @@ def display_width(s: str) -> int:
 
 _HEADING = regex.compile(
     r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、](?!\d)|第[一二三四五六七八九十\d]+[章条节]"
-    r"|附件|附表|备注|联系人|联系电话|抄送|主送)"
+    "|" + alternation(vocab.words("layout.toml", "heading_starts")) + ")"
 )
 _TERMINAL = regex.compile(r"[。！？；：.!?;:…](?:[”’）)」』]*)$")
 
