@@ -130,8 +130,12 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
     raise typer.Exit(code)
 
 
+def _json_value(value):
+    return value.hex() if isinstance(value, bytes) else str(value)  # dates as YYYY-MM-DD, raw bytes as hex
+
+
 def _dump_json(obj) -> None:
-    sys.stdout.write(safe_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str)) + "\n")
+    sys.stdout.write(safe_text(json.dumps(obj, ensure_ascii=False, indent=2, default=_json_value)) + "\n")
 
 
 def _check_environment() -> None:
@@ -509,15 +513,19 @@ def extract(
 ) -> None:
     """Show what the extractors find in one notice: metadata, rows, body dates.
 
-    Python: extractors.notice.extract_file(path) -> ExtractionResult
+    --json prints the rows ingest would write for it: {"notice": ..., "items": [...],
+    "item_units": [...], "dates": [...]}, with the columns of the tables.
+
+    Python: extractors.notice.extract_file(path) -> ExtractionResult; pipeline.records.result_rows(result)
     """
-    from dataclasses import asdict
+    from pipeline.records import result_rows
 
     _one_file(file, "extract")
     _check_environment()
     r = _run_capped(file, "extract", timeout, memory_mb)
     if as_json:
-        _dump_json({**asdict(r), "source_path": display_path(r.source_path)})
+        rows = result_rows(r)
+        _dump_json({"notice": rows["notices"][0], **{name: rows[name] for name in ("items", "item_units", "dates")}})
         return
     console = _c.out
     m = r.meta

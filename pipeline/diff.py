@@ -24,6 +24,8 @@ from pathlib import Path
 import regex
 from rapidfuzz import fuzz
 
+from pipeline.records import result_rows
+
 CHANGE_TYPES = (
     "unit_added", "unit_removed", "date_moved", "date_kind_changed", "theme_changed",
     "task_reworded", "task_added", "task_removed", "units_added_to_task", "units_removed_from_task",
@@ -75,13 +77,9 @@ class Change:
 
 
 def items_from_result(result) -> list[DiffItem]:
-    out = []
-    for it in result.items:
-        d = it.date
-        out.append(DiffItem(it.item_type, it.units, it.units_canonical, it.theme, it.task, it.date_text,
-                            d.kind if d else None, d.start if d else None, d.end if d else None, result.meta.year,
-                            result.doc_id, result.source_path, it.source_page, it.source_row))
-    return out
+    """A notice extracted from a file, through the same rows as the dataset's."""
+    rows = result_rows(result)
+    return _from_rows(rows["items"], {result.doc_id: rows["notices"][0]["source_path"]})
 
 
 def load_file(path: str | Path) -> list[DiffItem]:
@@ -164,7 +162,7 @@ def _change(kind: str, o: DiffItem | None, n: DiffItem | None, unit=None, task=N
 
 
 def _date_changes(o: DiffItem, n: DiffItem, unit: str | None, task: str | None) -> list[Change]:
-    years = (n.year - o.year) if n.year is not None and o.year is not None else 0
+    years = (n.year - o.year) if n.year and o.year else 0  # 0: a notice without a year
     if o.date_kind != n.date_kind:
         shift = _shift(o.date_start or o.date_end, n.date_start or n.date_end, years)
         return [_change("date_kind_changed", o, n, unit, task, o.date_text, n.date_text, shift)]

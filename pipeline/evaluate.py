@@ -13,6 +13,7 @@ units, date text), in document order; then each field is scored:
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,8 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from extractors.notice import extract_file
-from schemas.records import ExtractionResult, Item
+from pipeline.records import result_rows
+from schemas.records import ExtractionResult
 
 META_FIELDS = (
     "issuer", "doc_number", "doc_number_prefix", "doc_number_year", "doc_number_seq", "title", "recipients",
@@ -96,28 +98,23 @@ class Report:
 
 
 # ----------------------------------------------------------------------------- views
+# What is scored is what the tables hold: the rows of pipeline.records.result_rows.
 
 
-def item_view(it: Item) -> dict:
-    d = it.date
-    return {
-        "item_type": it.item_type, "category": it.category, "subcategory": it.subcategory, "task": it.task,
-        "theme": it.theme, "units": it.units, "units_canonical": it.units_canonical, "date_text": it.date_text,
-        "date_kind": d.kind if d else None, "date_start": d.start.isoformat() if d and d.start else None,
-        "date_end": d.end.isoformat() if d and d.end else None,
-    }
+def _iso(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def meta_view(result: ExtractionResult) -> dict:
-    m = result.meta
-    n = m.doc_number
-    return {
-        "issuer": m.issuer, "doc_number": n.text if n else None, "doc_number_prefix": n.prefix if n else None,
-        "doc_number_year": n.year if n else None, "doc_number_seq": n.seq if n else None, "title": m.title,
-        "recipients": m.recipients, "issue_date": m.issue_date.isoformat() if m.issue_date else None,
-        "attachments": m.attachments, "contact_names": m.contact_names, "contact_phones": m.contact_phones,
-        "contact_emails": m.contact_emails, "year": m.year,
-    }
+def item_view(row: dict) -> dict:
+    """An `items` row, as the gold writes it."""
+    return {name: _iso(row[name]) for name in ("item_type",) + ITEM_FIELDS[1:]}
+
+
+def meta_view(notice: dict) -> dict:
+    """A `notices` row, as the gold writes it (year 0, the table's "no year", is null)."""
+    view = {name: _iso(notice[name]) for name in META_FIELDS}
+    view["year"] = view["year"] or None
+    return view
 
 
 # ----------------------------------------------------------------------------- scoring
@@ -171,10 +168,11 @@ def match_items(pred: list[dict], gold: list[dict], threshold: float = 60.0) -> 
 
 def score_file(result: ExtractionResult, gold: dict) -> dict[str, Score]:
     scores: dict[str, Score] = {}
-    pm, gm = meta_view(result), gold["metadata"]
+    rows = result_rows(result)
+    pm, gm = meta_view(rows["notices"][0]), gold["metadata"]
     for name in META_FIELDS:
         scores[name] = (score_list if name in LIST_FIELDS else score_scalar)(pm.get(name), gm.get(name))
-    pred = [item_view(it) for it in result.items]
+    pred = [item_view(r) for r in rows["items"]]
     gitems = gold["items"]
     pairs = match_items(pred, gitems)
     matched_p = {p for p, _ in pairs}
