@@ -367,7 +367,7 @@ def _ingest(paths, out, jobs, force, retry_errors, chunk_size, timeout, memory_m
         })
     elif not quiet:
         _print_summary(s)
-    raise typer.Exit(s.exit_code)
+    raise typer.Exit(EXIT_QUARANTINED if s.exit_code else EXIT_OK)
 
 
 def _print_summary(s) -> None:
@@ -455,6 +455,8 @@ def diff(
 
     from pipeline import diff as d
 
+    if not 0 < threshold <= 1:
+        _fail("--threshold is a similarity between 0 and 1")
     try:
         if issuer:
             if not years:
@@ -471,8 +473,6 @@ def diff(
         _fail(f"{display_path(e.path or '')}: {e.message} [{e.code}]")
     except (LookupError, FileNotFoundError) as e:
         _fail(str(e).strip("'\""))
-    if not 0 < threshold <= 1:
-        _fail("--threshold is a similarity between 0 and 1")
     changes = d.diff(old_items, new_items, threshold=threshold, item_type=item_type)
     if out_file:
         try:

@@ -211,7 +211,7 @@ class WorkerPool:
         self.workers = [self._start() for _ in range(self.jobs)]
         return self
 
-    def __exit__(self, exc_type, *exc) -> None:
+    def __exit__(self, exc_type, *_) -> None:
         for w in self.workers:
             if exc_type is not None and w.proc.poll() is None:
                 w.proc.kill()  # interrupted or failed: the files they hold are not wanted

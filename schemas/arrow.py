@@ -184,7 +184,7 @@ DATA_TABLES = ("items", "item_units", "dates", "errors", "notices")
 
 def markdown() -> str:
     """The README's schema section, from the definitions above."""
-    out = []
+    out = ["Versions: " + "; ".join(f"{v}: {note}" for v, note in MIGRATIONS.items()) + ".\n"]
     for spec in TABLES.values():
         part = f", partitioned by `{', '.join(spec.partition_by)}`" if spec.partition_by else ""
         out.append(f"#### `{spec.name}`: {spec.meaning} (key: {', '.join(spec.key)}{part})\n")

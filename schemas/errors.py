@@ -72,24 +72,6 @@ class Unreadable(ReadError):
     code = "unreadable"
 
 
-class FileChanged(ReadError):
-    """The bytes read differ from the bytes hashed when the file was found."""
-
-    code = "file_changed"
-
-
-class OutsideInput(ReadError):
-    """A symbolic link that leads out of the input folders."""
-
-    code = "outside_input"
-    stage = "discover"
-
-
-class ExtractError(NoticeError):
-    stage = "extract"
-    code = "extract_failed"
-
-
 class ConfigError(ValueError):
     """A setting (an environment variable, an option) has a value we cannot use."""
 

@@ -1,13 +1,13 @@
-"""Shared fixtures: the bundled samples and a cache of what the readers make of them."""
+"""Shared fixtures (helpers that are not fixtures live in helpers.py)."""
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from helpers import SAMPLES
 
 # CI runs the property tests on a fixed, reproducible set of examples: a new
 # random find must not fail an unrelated change. Locally they explore afresh
@@ -16,24 +16,19 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples" / "notices"
-SEEDS = sorted(p.stem for p in SAMPLES.glob("*.txt"))
-FORMATS = ("txt", "docx", "pdf")
-
-
-def sample(stem_prefix: str, fmt: str) -> Path:
-    stem = next(s for s in SEEDS if s.startswith(stem_prefix))
-    return SAMPLES / f"{stem}.{fmt}"
-
-
-@lru_cache(maxsize=None)
-def read_sample(stem_prefix: str, fmt: str):
-    from extractors.readers import read_document
-
-    return read_document(sample(stem_prefix, fmt))
-
 
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def samples_dataset(tmp_path_factory) -> Path:
+    """The 15 sample files ingested once for the whole session. Read it, never
+    write to it: a test that ingests again works on a copy."""
+    from pipeline.ingest import ingest
+
+    out = tmp_path_factory.mktemp("samples_dataset")
+    summary = ingest([SAMPLES], out=out, jobs=2)
+    assert summary.ingested == 15 and summary.quarantined == 0
+    return out

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,7 +16,22 @@ from schemas.arrow import TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "notices"
+SEEDS = sorted(p.stem for p in SAMPLES.glob("*.txt"))
+FORMATS = ("txt", "docx", "pdf")
 DATA = ("notices", "items", "item_units", "dates")
+
+
+def sample(stem_prefix: str, fmt: str) -> Path:
+    stem = next(s for s in SEEDS if s.startswith(stem_prefix))
+    return SAMPLES / f"{stem}.{fmt}"
+
+
+@lru_cache(maxsize=None)
+def read_sample(stem_prefix: str, fmt: str):
+    """What the reader makes of a sample (read once per session)."""
+    from extractors.readers import read_document
+
+    return read_document(sample(stem_prefix, fmt))
 
 
 def run_cli(*args: str, env: dict | None = None, timeout: float = 900, **kwargs) -> subprocess.CompletedProcess:

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import pytest
 
-from conftest import FORMATS, ROOT, sample
+from helpers import FORMATS, ROOT, sample
 from extractors.notice import extract_file
 from pipeline.evaluate import GATED, evaluate
 

@@ -13,36 +13,18 @@ import duckdb
 import pandas as pd
 import polars as pl
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pytest
 from deltalake import DeltaTable
 
-from conftest import ROOT, SAMPLES
+from helpers import DATA, ROOT, SAMPLES, glob_table, keys, run_cli
 from pipeline.ingest import ingest
 from pipeline.writer import Store, read_table
 from schemas.arrow import TABLES
 
-DATA = ("notices", "items", "item_units", "dates")
-
-
-def glob_table(out: Path, name: str) -> pa.Table:
-    """What a plain Parquet reader sees: the year=*/ partition folders, nothing else."""
-    files = sorted(str(p) for p in (out / name).glob("year=*/*.parquet"))
-    return ds.dataset(files, format="parquet", partitioning=ds.partitioning(flavor="hive"),
-                      partition_base_dir=str(out / name)).to_table() if files else pa.table({})
-
-
-def keys(tbl: pa.Table, name: str) -> list[tuple]:
-    cols = TABLES[name].key
-    return sorted(zip(*(tbl.column(c).to_pylist() for c in cols))) if tbl.num_rows else []
-
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("out")
-    summary = ingest([SAMPLES], out=path, jobs=2)
-    assert summary.ingested == 15 and summary.quarantined == 0
-    return path
+def out(samples_dataset) -> Path:
+    return samples_dataset
 
 
 def test_every_reader_sees_the_same_typed_rows(out):
@@ -95,7 +77,8 @@ def test_item_units_flatten_items(out):
     assert {(u["doc_id"], u["item_no"]) for u in units} <= {(i["doc_id"], i["item_no"]) for i in items}
 
 
-def test_ingesting_twice_adds_nothing_and_no_version(out):
+def test_ingesting_twice_adds_nothing_and_no_version(out, tmp_path):
+    out = Path(shutil.copytree(out, tmp_path / "out"))  # the shared dataset is read-only
     before = Store(out).versions()
     summary = ingest([SAMPLES], out=out, jobs=1)
     assert (summary.ingested, summary.skipped_duplicates, summary.quarantined) == (0, 15, 0)
@@ -129,19 +112,14 @@ def test_force_replaces_rows_without_duplicates(tmp_path):
 
 
 def run_ingest(out: Path, *args: str, fault: str | None = None, paths=(str(SAMPLES),)) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    env.pop("NOTICES_FAULT", None)
-    if fault:
-        env["NOTICES_FAULT"] = fault
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest", *paths, "--out", str(out), "--json", *args],
-                          env=env, capture_output=True, text=True, timeout=300)
+    """A real process: the point is to kill it."""
+    return run_cli("ingest", *paths, "--out", str(out), "--json", *args, env={"NOTICES_FAULT": fault} if fault else None,
+                   timeout=300)
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("clean")
-    ingest([SAMPLES], out=path, jobs=2, chunk_size=4)
-    return path
+def clean(samples_dataset) -> Path:
+    return samples_dataset  # what a run that is never killed leaves
 
 
 @pytest.mark.parametrize(

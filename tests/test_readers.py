@@ -7,7 +7,7 @@ import pytest
 from extractors.readers.layout import CJK_CLASS, is_page_number
 from schemas.document import Paragraph
 
-from conftest import FORMATS, SEEDS, read_sample, sample
+from helpers import FORMATS, SEEDS, read_sample, sample
 
 ALL = [(s[:3], f) for s in SEEDS for f in FORMATS]
 

@@ -53,7 +53,7 @@ def test_every_bad_value_is_named_at_once(monkeypatch):
 
 
 def test_readme_lists_every_setting():
-    from conftest import ROOT
+    from helpers import ROOT
     from schemas.settings import markdown
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

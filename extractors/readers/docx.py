@@ -32,7 +32,7 @@ MAX_UNZIPPED_BYTES = setting("NOTICES_MAX_UNZIPPED_BYTES")
 
 W_P, W_TBL, W_R, W_T, W_TAB, W_BR, W_CR = (qn(t) for t in ("w:p", "w:tbl", "w:r", "w:t", "w:tab", "w:br", "w:cr"))
 W_TR, W_TC, W_SDT, W_SDTCONTENT = (qn(t) for t in ("w:tr", "w:tc", "w:sdt", "w:sdtContent"))
-W_DEL, W_RPR, W_VANISH, W_VAL = qn("w:del"), qn("w:rPr"), qn("w:vanish"), qn("w:val")
+W_RPR, W_VANISH, W_VAL = qn("w:rPr"), qn("w:vanish"), qn("w:val")
 W_NBHYPHEN, W_TXBX = qn("w:noBreakHyphen"), qn("w:txbxContent")
 MC_ALT = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
