@@ -17,11 +17,12 @@ from extractors import vocab
 from extractors.vocab import alternation
 
 from extractors.dates import normalize
-from extractors.units import _split_outside_brackets
+from extractors.info_block import is_info_line, labelled_fields
+from extractors.units import UNIT_SUFFIX, _split_outside_brackets
 from schemas.document import Document, Paragraph, Table
 from schemas.records import DocNumber, NoticeMeta
 
-FRONT_BLOCKS = 14  # the header of a notice fits in its first blocks
+FRONT_BLOCKS = 14  # the header of a notice fits in its first blocks (after any information block)
 
 DOC_NUMBER = regex.compile(
     r"(?P<prefix>[\p{Han}]{1,15}?)?[ \t]*[〔\[［(（【](?P<year>(?:19|20)\d{2})[〕\]］)）】][ \t]*(?P<seq>\d{1,5})[ \t]*号"
@@ -46,6 +47,9 @@ _SPACES = regex.compile(r"\s+")
 _SECTION = regex.compile(r"^[一二三四五六七八九十]+、|^（")
 _NAME_SEP = regex.compile(r"[、，,/\s]+")
 _HAN = regex.compile(r"\p{Han}+")
+_HEADS = _W("shared_suffix_heads")
+_CLOCK = regex.compile(r"\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?\s*$")
+_ADDRESSEE_END = regex.compile("(?:" + UNIT_SUFFIX.pattern.rstrip("$") + "|" + alternation(_W("addressee_endings")) + ")$")
 
 
 @dataclass
@@ -57,11 +61,21 @@ class Line:
     in_table: bool = False
 
 
-def front_lines(doc: Document, limit: int = FRONT_BLOCKS) -> list[Line]:
+_BULLETS = "●■◆◇□▪▶►•·★☆"
+_SECTION_HEADING = regex.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、](?!\d)|第[一二三四五六七八九十\d]+[章条节部分])"
+)
+_CITED_BEFORE = regex.compile(r"根据|按照|依据|依照|转发|印发|《|》|[（(]\s*$")
+
+
+def front_lines(doc: Document, skip: set[int] = frozenset(), limit: int = FRONT_BLOCKS) -> list[Line]:
+    """The lines of the first blocks (not those of the information block)."""
     lines: list[Line] = []
-    for i, block in enumerate(doc.blocks[:limit]):
+    for i, block in enumerate(doc.blocks[:limit + len(skip)]):
+        if i in skip:
+            continue
         if isinstance(block, Paragraph):
-            lines.append(Line(block.text, i))
+            lines.append(Line(block.text.strip(_BULLETS + " "), i))
         elif isinstance(block, Table) and len(block.rows) + len(block.header) <= 4:
             for row in block.header + block.rows:
                 for cell in row:
@@ -74,18 +88,66 @@ def paragraphs(doc: Document) -> list[tuple[int, Paragraph]]:
     return [(i, b) for i, b in enumerate(doc.blocks) if isinstance(b, Paragraph)]
 
 
+# ----------------------------------------------------------------------------- the information block
+
+
+INFO_FRONT, INFO_BACK = 30, 15  # where a portal puts it: above the notice, or below
+
+
+def find_info_block(doc: Document) -> tuple[dict[str, tuple[str, str]], set[int]]:
+    """field -> (label, value) from the portal's information block, and its blocks.
+    A label without a value takes the next paragraph, if that holds no label."""
+    fields: dict[str, tuple[str, str]] = {}
+    used: set[int] = set()
+    paras = paragraphs(doc)
+    n = len(doc.blocks)
+    for k, (i, p) in enumerate(paras):
+        if INFO_FRONT <= i < n - INFO_BACK:
+            continue
+        pairs = labelled_fields(p.text)
+        if not pairs or (len(pairs) == 1 and len(p.text) > 120):
+            continue  # a sentence that happens to hold "名称：" is not the block
+        used.add(i)
+        for field, label, value in pairs:
+            if not value and k + 1 < len(paras) and paras[k + 1][0] == i + 1:
+                nxt = paras[k + 1][1].text
+                if not labelled_fields(nxt) and len(nxt) <= 120:
+                    value = nxt.strip()
+                    used.add(i + 1)
+            if value and field not in fields:
+                fields[field] = (label, value)
+    return fields, used
+
+
 # ----------------------------------------------------------------------------- finders
+
+
+def _own_number(text: str) -> regex.Match | None:
+    """A document number in the line that is the notice's own, not one it cites
+    (根据…（云政发〔2023〕7号）文件精神)."""
+    for m in DOC_NUMBER.finditer(text):
+        before = text[: m.start()]
+        if _CITED_BEFORE.search(before) or "文件" in text[m.end(): m.end() + 4] or "精神" in text:
+            continue
+        if len(text) > 40 and len(m.group(0)) < 0.5 * len(text):
+            continue
+        return m
+    return None
+
+
+def _doc_number(m: regex.Match) -> DocNumber:
+    text = _SPACES.sub("", m.group(0))
+    return DocNumber(text, m.group("prefix") or None, int(m.group("year")), int(m.group("seq")))
 
 
 def find_doc_number(lines: list[Line]) -> tuple[DocNumber | None, int | None]:
     """The number standing alone in the front matter (not one cited in a sentence)."""
     for ln in lines:
-        if len(ln.text) > 40 or "。" in ln.text or "《" in ln.text:
+        if "。" in ln.text:
             continue
-        m = DOC_NUMBER.search(ln.text)
+        m = _own_number(ln.text)
         if m:
-            text = _SPACES.sub("", m.group(0))
-            return DocNumber(text, m.group("prefix") or None, int(m.group("year")), int(m.group("seq"))), ln.block
+            return _doc_number(m), ln.block
     return None, None
 
 
@@ -93,27 +155,32 @@ def _is_org(text: str) -> bool:
     return bool(ORG.match(_SPACES.sub("", text))) and "关于" not in text
 
 
+def _title_like(t: str) -> bool:
+    return not _SECTION_HEADING.match(t) and "。" not in t and not t.rstrip().endswith(("：", ":"))
+
+
 def find_title(lines: list[Line]) -> tuple[str | None, list[int]]:
     """The title, joined across the lines it was broken into, starting with the
-    issuer where the document shows the issuer right above or before 关于."""
+    issuer where the document shows the issuer right above or before 关于.
+    A section heading (三、活动安排) is never a title."""
     paras = [ln for ln in lines if not ln.in_table]
     start = None
     for k, ln in enumerate(paras):
         t = ln.text
-        if "关于" in t and len(t) <= 80 and "。" not in t and not t.rstrip().endswith(("：", ":")) and not t.startswith(_W("not_title_starts")):
+        if "关于" in t and len(t) <= 80 and _title_like(t) and not t.startswith(_W("not_title_starts")):
             start = k
             break
     if start is None:
         for k, ln in enumerate(paras):
             t = _SPACES.sub("", ln.text)
-            if TITLE_END.search(t) and len(t) <= 60 and "。" not in t and not t.startswith("附件"):
+            if TITLE_END.search(t) and len(t) <= 60 and _title_like(t) and not t.startswith("附件"):
                 return t, [ln.block]
         return None, []
     parts = [paras[start]]
     k = start
     while not TITLE_END.search(_SPACES.sub("", "".join(p.text for p in parts))) and k + 1 < len(paras) and len(parts) < 4:
         nxt = paras[k + 1].text
-        if len(nxt) > 40 or "。" in nxt or nxt.rstrip().endswith(("：", ":")) or DOC_NUMBER.search(nxt):
+        if len(nxt) > 40 or not _title_like(nxt) or DOC_NUMBER.search(nxt):
             break
         parts.append(paras[k + 1])
         k += 1
@@ -125,19 +192,58 @@ def find_title(lines: list[Line]) -> tuple[str | None, list[int]]:
 
 
 def find_recipients(lines: list[Line], after_block: int) -> tuple[list[str], int | None]:
+    """The 主送 line: addressees ending with a colon, after the title."""
     for ln in lines:
         if ln.in_table or ln.block <= after_block:
             continue
         t = ln.text.strip()
-        if t.endswith(("：", ":")) and len(t) <= 120 and "。" not in t and not _SECTION.match(t):
-            names = [_SPACES.sub("", p).strip() for p in _split_outside_brackets(t.rstrip("：:"), "，,、；;")]
-            return [n for n in names if n], ln.block
+        if (t.endswith(("：", ":")) and len(t) <= 150 and "。" not in t and not _SECTION_HEADING.match(t)
+                and not _SECTION.match(t) and not is_info_line(t)):
+            return split_recipients(t.rstrip("：: ")), ln.block
     return [], None
 
 
+def split_recipients(text: str) -> list[str]:
+    """各县、区人民政府，市政府各委、办、局(中心)，中央、省驻市单位 ->
+    [各县、区人民政府, 市政府各委、办、局(中心), 中央驻市单位, 省驻市单位]: a group
+    that shares a prefix stays whole, bare levels before a shared suffix expand."""
+    out: list[str] = []
+    for part in _split_outside_brackets(text, "，,；;"):
+        part = _SPACES.sub("", part).strip("、")
+        if not part:
+            continue
+        pieces = [q for q in _split_outside_brackets(part, "、") if q]
+        if len(pieces) == 1:
+            out.append(part)
+        elif _shared_suffix(pieces):
+            out.extend(_shared_suffix(pieces))
+        elif all(_whole_addressee(q) for q in pieces):
+            out.extend(pieces)
+        else:
+            out.append(part)
+    return out
+
+
+def _whole_addressee(piece: str) -> bool:
+    return len(piece) >= 3 and bool(_ADDRESSEE_END.search(piece))
+
+
+def _shared_suffix(pieces: list[str]) -> list[str] | None:
+    """中央、省驻市单位 -> 中央驻市单位, 省驻市单位 (every piece but the last a bare head)."""
+    *bare, last = pieces
+    if not all(q in _HEADS for q in bare):
+        return None
+    head = next((h for h in sorted(_HEADS, key=len, reverse=True) if last.startswith(h) and len(last) > len(h)), None)
+    if head is None:
+        return None
+    rest = last[len(head):]
+    return [q + rest for q in bare] + [last]
+
+
 def find_signature(doc: Document) -> tuple[str | None, dt.date | None, int | None]:
-    """(issuer, issue date, block of the date) from the first signature block: an
-    organisation's name followed by a date standing alone."""
+    """(issuer, issue date, block of the date) from the first signature block: a
+    date standing alone, with the issuing organisation(s) on the lines right above
+    it (joint issuers one per line), or right below it."""
     paras = paragraphs(doc)
     for k, (i, p) in enumerate(paras):
         if not _DATE_LINE.match(p.text):
@@ -145,14 +251,19 @@ def find_signature(doc: Document) -> tuple[str | None, dt.date | None, int | Non
         span = normalize(p.text)
         if span.kind != "day":
             continue
-        issuer = None
-        if k > 0 and _is_org(paras[k - 1][1].text) and paras[k - 1][0] == i - 1:
-            issuer = _SPACES.sub("", paras[k - 1][1].text)
-        return issuer, span.start, i
+        above: list[str] = []
+        j = k - 1
+        while j >= 0 and len(above) < 3 and paras[j][0] == i - len(above) - 1 and _is_org(paras[j][1].text):
+            above.insert(0, _SPACES.sub("", paras[j][1].text))
+            j -= 1
+        if not above and k + 1 < len(paras) and paras[k + 1][0] == i + 1 and _is_org(paras[k + 1][1].text):
+            above = [_SPACES.sub("", paras[k + 1][1].text)]  # the date above the issuer
+        return ("、".join(above) or None), span.start, i
     return None, None, None
 
 
-def find_issuer(doc: Document, lines: list[Line], title: str | None, signature_issuer: str | None) -> str | None:
+def find_issuer(doc: Document, lines: list[Line], title: str | None, signature_issuer: str | None,
+                info_issuer: str | None = None) -> str | None:
     # a telegram names its sender in a form: 发电单位 | 丹东市人民政府办公室
     for k, ln in enumerate(lines):
         if ln.in_table and _SPACES.sub("", ln.text) in _W("sender_labels") and k + 1 < len(lines):
@@ -161,6 +272,8 @@ def find_issuer(doc: Document, lines: list[Line], title: str | None, signature_i
                 return candidate
     if signature_issuer:
         return signature_issuer
+    if info_issuer and _is_org(info_issuer):
+        return _SPACES.sub("", info_issuer)
     if title and "关于" in title:
         before = title.split("关于", 1)[0]
         if before and _is_org(before):
@@ -219,19 +332,28 @@ def find_contacts(doc: Document) -> tuple[list[str], list[str], list[str]]:
 
 
 def extract_meta(doc: Document) -> tuple[NoticeMeta, set[int]]:
-    """The notice's metadata, and the blocks it came from (not body text)."""
-    lines = front_lines(doc)
+    """The notice's metadata, and the blocks it came from (not body text). The
+    body's own title, number, signature and dates come first; a portal's
+    information block fills what the body lacks."""
+    info, used = find_info_block(doc)
+    lines = front_lines(doc, used)
     meta = NoticeMeta()
-    used: set[int] = set()
     meta.doc_number, number_block = find_doc_number(lines)
     if number_block is not None:
         used.add(number_block)
+    elif "doc_number" in info:
+        m = DOC_NUMBER.search(info["doc_number"][1])
+        meta.doc_number = _doc_number(m) if m else DocNumber(_SPACES.sub("", info["doc_number"][1]), None, None, None)
     meta.title, title_blocks = find_title(lines)
     used.update(title_blocks)
+    if meta.title is None and "title" in info:
+        meta.title = _SPACES.sub("", info["title"][1])
     sig_issuer, meta.issue_date, date_block = find_signature(doc)
     if date_block is not None:
         used.add(date_block)
-    meta.issuer = find_issuer(doc, lines, meta.title, sig_issuer)
+    meta.issuer = find_issuer(doc, lines, meta.title, sig_issuer, info.get("issuer", (None, None))[1])
+    if meta.issue_date is None:
+        meta.issue_date = _info_date(info, meta.warnings)
     after = max(title_blocks + ([number_block] if number_block is not None else []), default=-1)
     meta.recipients, recipients_block = find_recipients(lines, after)
     if recipients_block is not None:
@@ -240,6 +362,19 @@ def extract_meta(doc: Document) -> tuple[NoticeMeta, set[int]]:
     meta.contact_names, meta.contact_phones, meta.contact_emails = find_contacts(doc)
     _reference_year(meta, doc)
     return meta, used
+
+
+def _info_date(info: dict[str, tuple[str, str]], warnings: list[str]) -> dt.date | None:
+    """The issue date from the information block: its 成文日期, else its 发布日期."""
+    for field, why in (("written", "the issue date is the information block's {label}"),
+                       ("published", "no 成文日期: the issue date is the publication date ({label})")):
+        if field in info:
+            label, value = info[field]
+            span = normalize(_CLOCK.sub("", value))  # 2022-04-18 09:30:00: the day is what counts
+            if span.kind == "day" and span.start:
+                warnings.append(why.format(label=label))
+                return span.start
+    return None
 
 
 def _reference_year(meta: NoticeMeta, doc: Document) -> None:

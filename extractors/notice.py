@@ -7,6 +7,7 @@ work the pipeline runs in worker processes, and could run on a cluster.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import regex
 
@@ -15,6 +16,7 @@ from extractors.dates import find_dates
 from extractors.header import extract_meta
 from extractors.readers import read_document
 from extractors.rows import check_items, inline_schedule_items, list_items, table_items
+from extractors.script import simplified_view
 from extractors.units import is_known, places_of
 from schemas.document import Document, Paragraph, Table
 from schemas.records import BodyDate, DateSpan, ExtractionResult
@@ -48,6 +50,28 @@ def activity_period(dates: list[BodyDate]) -> DateSpan | None:
 
 
 def extract_notice(doc: Document) -> ExtractionResult:
+    """Metadata, items and body dates of one document. A document in traditional
+    script is read through its simplified view and its texts given back as written."""
+    view, restore = simplified_view(doc)
+    result = _extract(view)
+    return _as_written(result, restore) if restore else result
+
+
+def _as_written(r: ExtractionResult, restore) -> ExtractionResult:
+    """The result with every text as the document writes it (canonical names stay simplified)."""
+    m = r.meta
+    n = m.doc_number
+    meta = replace(m, title=restore(m.title), issuer=restore(m.issuer), recipients=restore.all(m.recipients),
+                   attachments=restore.all(m.attachments), contact_names=restore.all(m.contact_names),
+                   doc_number=replace(n, text=restore(n.text), prefix=restore(n.prefix)) if n else None)
+    items = [replace(it, category=restore(it.category), subcategory=restore(it.subcategory), task=restore(it.task),
+                     theme=restore(it.theme), units=restore.all(it.units), date_text=restore(it.date_text),
+                     date=replace(it.date, text=restore(it.date.text)) if it.date else None) for it in r.items]
+    dates = [replace(d, sentence=restore(d.sentence), date=replace(d.date, text=restore(d.date.text))) for d in r.dates]
+    return replace(r, meta=meta, items=items, dates=dates)
+
+
+def _extract(doc: Document) -> ExtractionResult:
     meta, used = extract_meta(doc)
     places = places_of(meta.issuer)
     ref_year = meta.year

@@ -78,9 +78,21 @@ def normalize_spaces(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# Pinyin that some portals print after characters (開(kāi)展, 洛陽(yáng)): a syllable with a tone
+# mark, in brackets, right after a Han character. Toneless syllables are left alone
+# (they could be a real bracketed abbreviation).
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PINYIN = regex.compile(rf"(?<=\p{{Han}})[(（][a-zü{_TONED}]*[{_TONED}][a-zü{_TONED}]*[)）]")
+
+
+def strip_pinyin(text: str) -> str:
+    """開(kāi)展工作(zuò) -> 開展工作."""
+    return _PINYIN.sub("", text) if "(" in text or "（" in text else text
+
+
 def clean_text(text: str) -> str:
     """The normal form of every text the readers emit."""
-    return normalize_spaces(fix_radicals(text))
+    return normalize_spaces(strip_pinyin(fix_radicals(text)))
 
 
 # A space that a PDF extractor put between a digit run and CJK text ("2022 年
@@ -136,3 +148,31 @@ def is_noise_line(text: str) -> bool:
 
 def strip_inline_noise(text: str) -> str:
     return _NOISE_INLINE.sub("", text)
+
+
+# ----------------------------------------------------------------------------- portal furniture
+
+@lru_cache(maxsize=1)
+def _furniture_patterns() -> tuple[regex.Pattern, regex.Pattern]:
+    starts = regex.compile(r"^[\s•·●▪>»|【\[]*" + alternation(vocab.words("layout.toml", "furniture_starts")))
+    words = regex.compile(alternation(vocab.words("layout.toml", "furniture_words"))
+                          + r"|[\d\s\p{P}\p{S}]|[A-Za-z]{1,3}\b")
+    return starts, words
+
+
+def is_furniture_line(text: str) -> bool:
+    """A line of a portal's page furniture (字号：大 中 小, 【打印】【关闭】, 浏览次数：1346,
+    上一篇：…, 您当前所在位置：首页 > …). A labelled value of the information block
+    (发布时间：2023-05-12, 发文字号：…) is data, not furniture."""
+    from extractors.info_block import labelled_fields
+    from extractors.script import to_simplified
+
+    if not text:
+        return False
+    simple = to_simplified(text)
+    starts, words = _furniture_patterns()
+    if starts.match(simple):
+        return True
+    if any(value for _, _, value in labelled_fields(text)):
+        return False
+    return not words.sub("", simple)

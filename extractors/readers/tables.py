@@ -21,6 +21,7 @@ import regex
 
 from extractors import vocab
 from extractors.readers.layout import join_wrapped
+from extractors.script import to_simplified
 from schemas.document import Block, Cell, Grid, RowSource, Table
 from schemas.errors import TooLarge
 from schemas.settings import setting
@@ -57,7 +58,7 @@ def texts(row: list[Cell | None]) -> list[str | None]:
 def is_header_like(row: list[Cell | None]) -> bool:
     """A header row: most non-empty cells are short labels holding a header word,
     and none looks like data (a number or a date)."""
-    cells = [c.text.replace(" ", "") for c in row if c is not None and c.text.strip()]
+    cells = [to_simplified(c.text.replace(" ", "")) for c in row if c is not None and c.text.strip()]
     if not cells:
         return False
     if any(_DATA_LIKE.match(t) for t in cells):

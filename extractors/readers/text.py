@@ -23,9 +23,11 @@ from dataclasses import dataclass, replace
 import regex
 
 from extractors import vocab
+from extractors.info_block import is_info_line
 from extractors.readers.layout import (
     clean_text,
     compact_date_spaces,
+    is_furniture_line,
     is_noise_line,
     is_page_number,
     join_wrapped,
@@ -138,7 +140,9 @@ _HEADING = regex.compile(
 _TERMINAL = regex.compile(r"[。！？；：.!?;:…](?:[”’）)」』]*)$")
 
 
-def _lines(text: str) -> list[Line]:
+def _lines(text: str, furniture: list[Paragraph] | None = None) -> list[Line]:
+    """The text's lines, cleaned; noise dropped; page furniture of saved web pages
+    (字号 大 中 小, 打印, 上一篇…) moved to `furniture`."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     out = []
     page = 1 if "\f" in text else None
@@ -153,6 +157,10 @@ def _lines(text: str) -> list[Line]:
         # page numbers that look like page numbers ("— 3 —", "第3页"); a bare "3" may be data
         page_number = is_page_number(text_) and not text_.isdigit() and not raw.startswith("\t")
         if text_ and (is_noise_line(text_) or page_number):
+            continue
+        if text_ and "\t" not in raw and is_furniture_line(text_):
+            if furniture is not None:
+                furniture.append(Paragraph(text_, page, kind="furniture"))
             continue
         out.append(Line(no, raw, text_, page))
     return out
@@ -331,17 +339,21 @@ def _reflow(lines: list[Line], full: int | None) -> list[Paragraph]:
     cur: Line | None = None
     cur_text = ""
     prev_width = 0
+    prev_info = False
     for ln in lines:
         if not ln.text:
             continue
-        text = remove_artifact_spaces(ln.text)
-        if cur is not None and _continues(cur_text, prev_width, text, full):
+        # a portal's labelled line (发文字号：… 成文日期：…) is a paragraph of its own, spaces kept
+        info = is_info_line(ln.text)
+        text = ln.text if info else remove_artifact_spaces(ln.text)
+        if cur is not None and not (info or prev_info) and _continues(cur_text, prev_width, text, full):
             cur_text = join_wrapped(cur_text, text)
         else:
             if cur is not None:
                 paras.append(Paragraph(cur_text, cur.page))
             cur, cur_text = ln, text
         prev_width = display_width(ln.text)
+        prev_info = info
     if cur is not None:
         paras.append(Paragraph(cur_text, cur.page))
     return paras
@@ -362,7 +374,8 @@ def _continues(prev_text: str, prev_width: int, text: str, full: int | None) -> 
 
 def parse_text(text: str) -> tuple[list[Block], list[Paragraph]]:
     """Text -> (body blocks, furniture)."""
-    lines = _lines(text)
+    furniture: list[Paragraph] = []
+    lines = _lines(text, furniture)
     full = _full_width(lines)
     blocks: list[Block] = []
     pending: list[Line] = []
@@ -392,7 +405,7 @@ def parse_text(text: str) -> tuple[list[Block], list[Paragraph]]:
             pending.append(lines[i])
             i += 1
     blocks.extend(_reflow(pending, full))
-    return number_tables(blocks), []
+    return number_tables(blocks), furniture
 
 
 @register("txt", (".txt", ".text"), sniff_text, priority=100)
