@@ -48,6 +48,9 @@ _SECTION = regex.compile(r"^[一二三四五六七八九十]+、|^（")
 _NAME_SEP = regex.compile(r"[、，,/\s]+")
 _HAN = regex.compile(r"\p{Han}+")
 _HEADS = _W("shared_suffix_heads")
+_LABEL_PREFIX = regex.compile(r"^[【\[][^】\]]{1,8}[】\]]")
+_RECIPIENTS_THEN_TEXT = regex.compile(r"^(?P<head>[^：:。]{2,150}?)[：:]\s*(?=[《“\p{Han}])(?P<rest>.{8,})$")
+_SENTENCE_WORDS = regex.compile(alternation(_W("sentence_words")))
 _CLOCK = regex.compile(r"\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?\s*$")
 _ADDRESSEE_END = regex.compile("(?:" + UNIT_SUFFIX.pattern.rstrip("$") + "|" + alternation(_W("addressee_endings")) + ")$")
 
@@ -159,11 +162,27 @@ def _title_like(t: str) -> bool:
     return not _SECTION_HEADING.match(t) and "。" not in t and not t.rstrip().endswith(("：", ":"))
 
 
-def find_title(lines: list[Line]) -> tuple[str | None, list[int]]:
+def _title_text(text: str) -> str:
+    """A title line without what portals put around it: a leading document number
+    (鲁政办字〔2015〕46号 山东省…), a column label (【活动公告】), the title repeated."""
+    t = _SPACES.sub("", text)
+    m = DOC_NUMBER.match(t)
+    if m and len(t) > m.end() + 4:
+        t = t[m.end():]
+    t = _LABEL_PREFIX.sub("", t)
+    half = len(t) // 2
+    if len(t) % 2 == 0 and t[:half] == t[half:]:
+        t = t[:half]
+    return t
+
+
+def find_title(lines: list[Line], before_block: int | None = None) -> tuple[str | None, list[int]]:
     """The title, joined across the lines it was broken into, starting with the
-    issuer where the document shows the issuer right above or before 关于.
-    A section heading (三、活动安排) is never a title."""
-    paras = [ln for ln in lines if not ln.in_table]
+    issuer where the document shows the issuer right above or before 关于. It
+    stands before the recipients line (`before_block`): what follows the
+    signature is an attachment's heading. A section heading (三、活动安排) is never
+    a title."""
+    paras = [ln for ln in lines if not ln.in_table and (before_block is None or ln.block < before_block)]
     start = None
     for k, ln in enumerate(paras):
         t = ln.text
@@ -172,7 +191,7 @@ def find_title(lines: list[Line]) -> tuple[str | None, list[int]]:
             break
     if start is None:
         for k, ln in enumerate(paras):
-            t = _SPACES.sub("", ln.text)
+            t = _title_text(ln.text)
             if TITLE_END.search(t) and len(t) <= 60 and _title_like(t) and not t.startswith("附件"):
                 return t, [ln.block]
         return None, []
@@ -187,20 +206,36 @@ def find_title(lines: list[Line]) -> tuple[str | None, list[int]]:
     if start > 0 and _is_org(paras[start - 1].text) and not _is_org(paras[start].text.split("关于")[0] or "x"):
         if paras[start - 1].block == paras[start].block - 1:
             parts.insert(0, paras[start - 1])
-    title = _SPACES.sub("", "".join(p.text for p in parts))
+    title = _title_text("".join(p.text for p in parts))
     return title, [p.block for p in parts]
 
 
-def find_recipients(lines: list[Line], after_block: int) -> tuple[list[str], int | None]:
-    """The 主送 line: addressees ending with a colon, after the title."""
+def find_recipients(lines: list[Line], after_block: int = -1) -> tuple[list[str], int | None]:
+    """The 主送 line: addressees ending with a colon (a saved web page may run the
+    first sentence on after it), before the body's first section."""
     for ln in lines:
         if ln.in_table or ln.block <= after_block:
             continue
         t = ln.text.strip()
-        if (t.endswith(("：", ":")) and len(t) <= 150 and "。" not in t and not _SECTION_HEADING.match(t)
-                and not _SECTION.match(t) and not is_info_line(t)):
-            return split_recipients(t.rstrip("：: ")), ln.block
+        if _SECTION_HEADING.match(t):
+            break  # the body has begun
+        if _SECTION.match(t) or is_info_line(t):
+            continue
+        head = t.rstrip("：: ") if t.endswith(("：", ":")) else _RECIPIENTS_THEN_TEXT.match(t)
+        if isinstance(head, regex.Match):
+            head = head.group("head")
+        if not head or len(head) > 150 or "。" in head:
+            continue
+        names = split_recipients(head)
+        if names and sum(_addressee_like(n) for n in names) >= 0.6 * len(names):
+            return names, ln.block
     return [], None
+
+
+def _addressee_like(name: str) -> bool:
+    """An addressee, not a clause of a sentence (为进一步深化政务公开工作)."""
+    core = regex.sub(r"[（(][^（()）]*[）)]$", "", name)  # 各镇政府(街道办事处), 区各委办局(公司)
+    return ("各" in core or core.startswith("全") or bool(_ADDRESSEE_END.search(core))) and not _SENTENCE_WORDS.search(core)
 
 
 def split_recipients(text: str) -> list[str]:
@@ -217,7 +252,7 @@ def split_recipients(text: str) -> list[str]:
             out.append(part)
         elif _shared_suffix(pieces):
             out.extend(_shared_suffix(pieces))
-        elif all(_whole_addressee(q) for q in pieces):
+        elif all(_whole_addressee(q) for q in pieces) and not _leans_on_the_first(pieces):
             out.extend(pieces)
         else:
             out.append(part)
@@ -226,6 +261,12 @@ def split_recipients(text: str) -> list[str]:
 
 def _whole_addressee(piece: str) -> bool:
     return len(piece) >= 3 and bool(_ADDRESSEE_END.search(piece))
+
+
+def _leans_on_the_first(pieces: list[str]) -> bool:
+    """省政府各部门、各直属机构: 各直属机构 is the province government's, named once before 各."""
+    first = pieces[0]
+    return "各" in first[1:] and all(q.startswith("各") for q in pieces[1:])
 
 
 def _shared_suffix(pieces: list[str]) -> list[str] | None:
@@ -344,18 +385,17 @@ def extract_meta(doc: Document) -> tuple[NoticeMeta, set[int]]:
     elif "doc_number" in info:
         m = DOC_NUMBER.search(info["doc_number"][1])
         meta.doc_number = _doc_number(m) if m else DocNumber(_SPACES.sub("", info["doc_number"][1]), None, None, None)
-    meta.title, title_blocks = find_title(lines)
+    meta.recipients, recipients_block = find_recipients(lines)
+    meta.title, title_blocks = find_title(lines, recipients_block)
     used.update(title_blocks)
     if meta.title is None and "title" in info:
-        meta.title = _SPACES.sub("", info["title"][1])
+        meta.title = _title_text(info["title"][1])
     sig_issuer, meta.issue_date, date_block = find_signature(doc)
     if date_block is not None:
         used.add(date_block)
     meta.issuer = find_issuer(doc, lines, meta.title, sig_issuer, info.get("issuer", (None, None))[1])
     if meta.issue_date is None:
         meta.issue_date = _info_date(info, meta.warnings)
-    after = max(title_blocks + ([number_block] if number_block is not None else []), default=-1)
-    meta.recipients, recipients_block = find_recipients(lines, after)
     if recipients_block is not None:
         used.add(recipients_block)
     meta.attachments = find_attachments(doc)

@@ -15,6 +15,7 @@ from extractors import vocab
 from extractors.dates import find_dates
 from extractors.header import extract_meta
 from extractors.readers import read_document
+from extractors.duties import duty_items
 from extractors.rows import check_items, inline_schedule_items, list_items, table_items
 from extractors.script import simplified_view
 from extractors.units import is_known, places_of
@@ -80,7 +81,9 @@ def _extract(doc: Document) -> ExtractionResult:
     for i, b in enumerate(doc.blocks):
         if isinstance(b, Table):
             positioned.extend((i, it) for it in table_items(b, places, ref_year))
-    positioned.extend(inline_schedule_items(doc, places, ref_year, used))
+    taken = set(used)
+    positioned.extend(inline_schedule_items(doc, places, ref_year, taken))
+    positioned.extend(duty_items(doc, places, ref_year, taken))
     positioned.extend(list_items(doc, places, used))
     positioned.sort(key=lambda p: p[0])
     items = [it for _, it in positioned]

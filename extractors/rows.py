@@ -209,16 +209,18 @@ def _inline(key: str) -> str:
     return alternation(vocab.words("columns.toml", f"inline.{key}"))
 
 
+_FIELD = alternation(vocab.words("columns.toml", "duties.field_labels")) + r"\s*[：:]"  # 地点：, 主题：...
 _DATE_LABEL = regex.compile(_inline("date_label_prefixes") + "?" + _inline("date_labels")
-                            + r"\s*[：:]\s*(?P<date>[^；;。，,]+?)\s*(?=[；;。，,]|" + _inline("date_ends_before") + "|$)")
+                            + r"\s*[：:]\s*(?P<date>[^；;。，,]+?)\s*(?=[；;。，,]|" + _inline("date_ends_before")
+                            + "|" + _FIELD + "|$)")
 _UNIT_LABEL = regex.compile(_inline("unit_label_prefixes") + _inline("unit_label_nouns")
-                            + r"\s*[：:]\s*(?P<units>.+?)\s*[；;。]?\s*$")
+                            + r"\s*[：:]\s*(?P<units>.+?)\s*[；;。]?\s*(?=" + _FIELD + "|$)")
 _LIST_NO = regex.compile(r"^\s*[（(]?(\d{1,3})[)）.．、]")
 
 
 def inline_schedule_items(doc: Document, places, ref_year: int | None, skip: set[int]) -> list[tuple[int, Item]]:
     """Schedules written in the body: "1.活动时间：9月5日" with "实施单位：县农业农村局、
-    乡村振兴局；" in the same paragraph or the next."""
+    乡村振兴局；" in the same paragraph or the next. The blocks it reads are added to `skip`."""
     out: list[tuple[int, Item]] = []
     blocks = doc.blocks
     i = 0
@@ -246,6 +248,7 @@ def inline_schedule_items(doc: Document, places, ref_year: int | None, skip: set
                     date=normalize(date_text, ref_year=ref_year), source_page=b.page,
                     source_row=int(n.group(1)) if n else None)
         out.append((i, item))
+        skip.update(range(i, i + used))  # its blocks are taken: no other finder reads them again
         i += used
     return out
 

@@ -75,9 +75,10 @@ def result_rows(r: ExtractionResult) -> dict[str, list[dict]]:
             "source_page": it.source_page, "source_table": it.source_table, "source_row": it.source_row,
             "warnings": it.warnings, "year": year,
         })
-        for k, (u, c) in enumerate(zip(it.units, it.units_canonical), 1):
+        roles = list(it.unit_roles) + [None] * (len(it.units) - len(it.unit_roles))
+        for k, (u, c, role) in enumerate(zip(it.units, it.units_canonical, roles), 1):
             item_units.append({"doc_id": r.doc_id, "item_no": it.item_no, "unit_no": k, "unit": u,
-                               "unit_canonical": c, "unit_known": is_known(c), "year": year})
+                               "unit_canonical": c, "unit_known": is_known(c), "role": role, "year": year})
     dates = [
         {"doc_id": r.doc_id, "date_no": k, "sentence": d.sentence, **date_columns(d.date), "source_page": d.source_page,
          "year": year}

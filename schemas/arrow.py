@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MIGRATIONS = {
     1: "initial schema",
     2: "notices and errors: source_path_bytes for file names that are not UTF-8; year 0 (not null) when a notice "
        "gives none, year_source 'none'",
+    3: "item_units.role: lead (牵头) or support (配合, 协办) where the notice says so",
 }
 
 _str = pa.string()
@@ -105,6 +106,7 @@ ITEM_UNITS, ITEM_UNITS_DOC = _schema(
     ("unit", _str, "the unit as written", False),
     ("unit_canonical", _str, "its canonical name", False),
     ("unit_known", _bool, "the canonical name is in the alias table or unit dictionary", False),
+    ("role", _str, "lead (牵头单位, X牵头) or support (配合单位, Y配合); null where the notice makes no such distinction", True),
     ("year", _i32, "the notice's year (0: none); the partition column", True),
 )
 

@@ -115,6 +115,7 @@ class Item:
     theme: str | None = None
     units: list[str] = field(default_factory=list)
     units_canonical: list[str] = field(default_factory=list)
+    unit_roles: list[str | None] = field(default_factory=list)  # per unit: lead (牵头), support (配合) or None
     date_text: str | None = None
     date: DateSpan | None = None
     source_page: int | None = None

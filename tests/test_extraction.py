@@ -93,8 +93,12 @@ def test_003_inline_schedule(fmt):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_004_unit_list_and_telegram_header(fmt):
     r = extracted("004", fmt)
-    assert len(r.items) == 35 and {it.item_type for it in r.items} == {"list"}
-    assert r.items[0].units == ["市发展改革委"] and r.items[-1].units == ["国家统计局丹东调查队"]
+    # the activities' bracketed responsibilities (（市政府办公室负责，市政府相关部门配合）), then the unit list
+    tasks = [it for it in r.items if it.item_type == "task"]
+    units = [it for it in r.items if it.item_type == "list"]
+    assert (len(tasks), len(units), len(r.items)) == (6, 35, 41)
+    assert (tasks[0].units, tasks[0].unit_roles) == (["市政府办公室", "市政府相关部门"], [None, "support"])
+    assert units[0].units == ["市发展改革委"] and units[-1].units == ["国家统计局丹东调查队"]
     assert r.meta.doc_number.text == "丹政办明电〔2021〕7号"
     assert r.meta.issuer == "丹东市人民政府办公室"
     body = {(d.date.text, d.date.kind) for d in r.dates}

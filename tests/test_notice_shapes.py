@@ -26,7 +26,10 @@ def _plain(value):
 
 def _expected(fields: dict) -> dict:
     """TOML has no null: the cases write "null"."""
-    return {k: None if v == "null" else v for k, v in fields.items()}
+    def plain(v):
+        return None if v == "null" else [plain(x) for x in v] if isinstance(v, list) else v
+
+    return {k: plain(v) for k, v in fields.items()}
 
 
 def extracted(text: str) -> dict:

@@ -138,6 +138,10 @@ _HEADING = regex.compile(
     "|" + alternation(vocab.words("layout.toml", "heading_starts")) + ")"
 )
 _TERMINAL = regex.compile(r"[。！？；：.!?;:…](?:[”’）)」』]*)$")
+_ENDS_TITLE = regex.compile(alternation(vocab.words("notice.toml", "title_endings")) + r"[”’」』》）)]*$")
+_STARTS_NUMBER = regex.compile(r"^[\p{Han}]{1,15}?[〔\[［(（【](?:19|20)\d{2}[〕\]］)）】]\s*\d{1,5}\s*[号號]")
+# saved web pages often collapse a paragraph break into a space after a sentence's end
+_COLLAPSED_BREAK = regex.compile(r"(?<=[。！？；!?])[ \u3000\u00a0]+(?=[\p{Han}《“（(])")
 
 
 def _lines(text: str, furniture: list[Paragraph] | None = None) -> list[Line]:
@@ -146,6 +150,7 @@ def _lines(text: str, furniture: list[Paragraph] | None = None) -> list[Line]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     out = []
     page = 1 if "\f" in text else None
+    text = _COLLAPSED_BREAK.sub("\n", text)
     for no, raw in enumerate(text.split("\n"), 1):
         if "\f" in raw and page is not None:
             page += raw.count("\f")
@@ -360,8 +365,9 @@ def _reflow(lines: list[Line], full: int | None) -> list[Paragraph]:
 
 
 def _continues(prev_text: str, prev_width: int, text: str, full: int | None) -> bool:
-    """Does `text` continue the paragraph whose last line was `prev_text`?"""
-    if _HEADING.match(text):
+    """Does `text` continue the paragraph whose last line was `prev_text`? Never
+    after a line that ends a title (…的通知) and never into a document number."""
+    if _HEADING.match(text) or _ENDS_TITLE.search(prev_text) or _STARTS_NUMBER.match(text):
         return False
     if full:  # hard-wrapped: a full printed line runs on into the next
         return prev_width >= full - 6

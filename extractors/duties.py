@@ -1,0 +1,161 @@
+"""Responsibilities written in body text, outside tables.
+
+Task-split notices (工作要点, 任务分工方案) put the responsible units after each task:
+
+    1.加强政策解读。……（牵头单位：市发展改革委；责任单位：市财政局、市商务局；完成时限：2023年6月底前）
+    做好A。（区发改委牵头，区财政局、区商务局配合）、做好B（责任单位：区商务局）
+    （三）做好政策解读工作。……
+    责任单位：市政府办公室、市司法局
+    完成时限：2023年12月底前
+
+Each bracketed responsibility closes a task: the text since the previous one (or
+the paragraph's start) without its number. A 责任单位： line gives the units of the
+paragraph above it. Lead units (牵头) and supporting units (配合, 协办) keep their
+role. The labels and verbs are data (columns.toml [duties]).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import regex
+
+from extractors import vocab
+from extractors.dates import normalize
+from extractors.units import UNIT_SUFFIX, canonical_units, split_units
+from extractors.vocab import alternation
+from schemas.document import Document, Paragraph
+from schemas.records import Item
+
+_OPEN, _CLOSE = "（(【[〔", "）)】]〕"
+_NUMBER = regex.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,3}[.．、](?!\d)|[①-⑳])\s*")
+_LEAD, _SUPPORT = "lead", "support"
+
+
+def _words(key: str) -> tuple[str, ...]:
+    return vocab.words("columns.toml", f"duties.{key}")
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, regex.Pattern]:
+    unit_labels = _words("lead_labels") + _words("support_labels") + _words("unit_labels")
+    labels = unit_labels + _words("date_labels")
+    return {
+        "label": regex.compile(alternation(labels) + r"\s*[：:]"),
+        "line": regex.compile(r"^\s*" + alternation(unit_labels) + r"\s*[：:]"),
+        "verb": regex.compile(
+            r"(?P<units>[^，,；;。]+?)\s*(?P<verb>" + alternation(_words("lead_verbs") + _words("support_verbs")
+                                                             + _words("duty_verbs")) + r")(?:[，,；;。]|$)"),
+        "field": regex.compile(r"\s*" + alternation(_words("field_labels")) + r"\s*[：:]"),
+        "date_line": regex.compile(r"^\s*" + alternation(_words("date_labels")) + r"\s*[：:]\s*(?P<date>.+)$"),
+    }
+
+
+def _role_of_label(label: str) -> str | None:
+    if label in _words("lead_labels"):
+        return _LEAD
+    if label in _words("support_labels"):
+        return _SUPPORT
+    return None
+
+
+def _looks_like_units(units: list[str]) -> bool:
+    return bool(units) and all(UNIT_SUFFIX.search(u) or u.startswith(("各", "有关", "相关")) for u in units)
+
+
+def parse_duties(text: str) -> tuple[list[str], list[str | None], str | None] | None:
+    """(units, their roles, date text) of a responsibility: labelled fields
+    (牵头单位：…；责任单位：…；完成时限：…) or verbs (X牵头，Y、Z配合); None if the text is no
+    responsibility (（以下简称“方案”）, a remark)."""
+    p = _patterns()
+    units: list[str] = []
+    roles: list[str | None] = []
+    date_text = None
+    labels = list(p["label"].finditer(text))
+    if labels and not text[: labels[0].start()].strip(" ，,；;"):
+        for k, m in enumerate(labels):
+            end = labels[k + 1].start() if k + 1 < len(labels) else len(text)
+            label = regex.sub(r"\s*[：:]$", "", m.group(0)).strip()
+            value = text[m.end():end]
+            other = p["field"].search(value)
+            if other:
+                value = value[: other.start()]
+            value = value.strip(" ，,；;。")
+            if label in _words("date_labels"):
+                date_text = value or None
+                continue
+            found = split_units(value)
+            units.extend(found)
+            roles.extend([_role_of_label(label)] * len(found))
+        return (units, roles, date_text) if units else None
+    clauses = list(p["verb"].finditer(text))
+    if not clauses or "".join(m.group(0) for m in clauses).strip(" ，,；;。") != text.strip(" ，,；;。"):
+        return None
+    for m in clauses:
+        found = [u for u in split_units(regex.sub(r"^(?:由|请)", "", m.group("units").strip())) if u]
+        if not _looks_like_units(found):
+            return None
+        verb = m.group("verb")
+        role = _LEAD if verb in _words("lead_verbs") else _SUPPORT if verb in _words("support_verbs") else None
+        units.extend(found)
+        roles.extend([role] * len(found))
+    return (units, roles, None) if units else None
+
+
+def _bracket_groups(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every top-level bracketed group, brackets included."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch in _CLOSE and depth:
+            depth -= 1
+            if depth == 0:
+                out.append((start, i + 1))
+    return out
+
+
+def _task_text(text: str) -> str | None:
+    t = _NUMBER.sub("", text.strip(" 、，,；;")).strip(" 、，,；;")
+    return t or None
+
+
+def _item(task: str | None, units, roles, date_text, places, ref_year, page, row) -> Item:
+    return Item(0, "task", task=task, units=units, units_canonical=canonical_units(units, places),
+                unit_roles=roles, date_text=date_text,
+                date=normalize(date_text, ref_year=ref_year) if date_text else None, source_page=page, source_row=row)
+
+
+def duty_items(doc: Document, places, ref_year: int | None, skip: set[int]) -> list[tuple[int, Item]]:
+    """Items of responsibilities written after tasks in the body (see module docstring)."""
+    out: list[tuple[int, Item]] = []
+    blocks = doc.blocks
+    line = _patterns()["line"]
+    for i, b in enumerate(blocks):
+        if not isinstance(b, Paragraph) or i in skip:
+            continue
+        text = b.text
+        if line.match(text):  # 责任单位：… under the task it belongs to
+            duty = parse_duties(text)
+            prev = blocks[i - 1] if i > 0 else None
+            if duty is None or not isinstance(prev, Paragraph) or line.match(prev.text) or (i - 1) in skip:
+                continue
+            units, roles, date_text = duty
+            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+            if date_text is None and isinstance(nxt, Paragraph):  # 完成时限：… on the line below
+                m = _patterns()["date_line"].match(nxt.text)
+                date_text = m.group("date").strip(" ，,；;。") or None if m else None
+            task = _task_text(prev.text)
+            out.append((i, _item(task, units, roles, date_text, places, ref_year, b.page, None)))
+            continue
+        last = 0
+        for start, end in _bracket_groups(text):
+            duty = parse_duties(text[start + 1:end - 1])
+            if duty is None:
+                continue
+            units, roles, date_text = duty
+            out.append((i, _item(_task_text(text[last:start]), units, roles, date_text, places, ref_year, b.page,
+                                 None)))
+            last = end
+    return out
