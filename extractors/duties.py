@@ -27,7 +27,7 @@ from schemas.document import Document, Paragraph
 from schemas.records import Item
 
 _OPEN, _CLOSE = "（(【[〔", "）)】]〕"
-_NUMBER = regex.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,3}[.．、](?!\d)|[①-⑳])\s*")
+NUMBERING = regex.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,3}[.．、](?!\d)|[①-⑳])\s*")
 _LEAD, _SUPPORT = "lead", "support"
 
 
@@ -38,7 +38,7 @@ def _words(key: str) -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def _patterns() -> dict[str, regex.Pattern]:
     unit_labels = _words("lead_labels") + _words("support_labels") + _words("unit_labels")
-    labels = unit_labels + _words("date_labels")
+    labels = unit_labels + _words("date_labels") + _words("person_labels")
     return {
         "label": regex.compile(alternation(labels) + r"\s*[：:]"),
         "line": regex.compile(r"^\s*" + alternation(unit_labels) + r"\s*[：:]"),
@@ -62,10 +62,11 @@ def _looks_like_units(units: list[str]) -> bool:
     return bool(units) and all(UNIT_SUFFIX.search(u) or u.startswith(("各", "有关", "相关")) for u in units)
 
 
-def parse_duties(text: str) -> tuple[list[str], list[str | None], str | None] | None:
+def parse_duties(text: str, bare_ok: bool = False) -> tuple[list[str], list[str | None], str | None] | None:
     """(units, their roles, date text) of a responsibility: labelled fields
     (牵头单位：…；责任单位：…；完成时限：…) or verbs (X牵头，Y、Z配合); None if the text is no
-    responsibility (（以下简称“方案”）, a remark)."""
+    responsibility (（以下简称“方案”）, a remark). With `bare_ok`, a list of units
+    alone counts too (only where the bracket closes a sentence: 各部门（单位）根据… is no row)."""
     p = _patterns()
     units: list[str] = []
     roles: list[str | None] = []
@@ -83,12 +84,18 @@ def parse_duties(text: str) -> tuple[list[str], list[str | None], str | None] | 
             if label in _words("date_labels"):
                 date_text = value or None
                 continue
+            if label in _words("person_labels"):
+                continue
             found = split_units(value)
             units.extend(found)
             roles.extend([_role_of_label(label)] * len(found))
         return (units, roles, date_text) if units else None
     clauses = list(p["verb"].finditer(text))
     if not clauses or "".join(m.group(0) for m in clauses).strip(" ，,；;。") != text.strip(" ，,；;。"):
+        bare = split_units(text)  # （区发改委、区财政局）: units alone, the responsible ones
+        whole = all(len(u) >= 3 and UNIT_SUFFIX.search(u) and not regex.search(r"\d", u) for u in bare)  # not 617室
+        if bare_ok and len(text) <= 120 and bare and whole:
+            return bare, [None] * len(bare), None
         return None
     for m in clauses:
         found = [u for u in split_units(regex.sub(r"^(?:由|请)", "", m.group("units").strip())) if u]
@@ -117,7 +124,7 @@ def _bracket_groups(text: str) -> list[tuple[int, int]]:
 
 
 def _task_text(text: str) -> str | None:
-    t = _NUMBER.sub("", text.strip(" 、，,；;")).strip(" 、，,；;")
+    t = NUMBERING.sub("", text.strip(" 、，,；;")).strip(" 、，,；;")
     return t or None
 
 
@@ -151,7 +158,8 @@ def duty_items(doc: Document, places, ref_year: int | None, skip: set[int]) -> l
             continue
         last = 0
         for start, end in _bracket_groups(text):
-            duty = parse_duties(text[start + 1:end - 1])
+            closes = end == len(text) or text[end] in "。；;，,、" or text[start - 1:start] in "。；;"
+            duty = parse_duties(text[start + 1:end - 1], bare_ok=closes)
             if duty is None:
                 continue
             units, roles, date_text = duty

@@ -17,6 +17,8 @@ from extractors import vocab
 from extractors.vocab import alternation
 
 from extractors.dates import normalize
+from extractors.duties import NUMBERING, parse_duties
+from extractors.script import to_simplified
 from extractors.units import UNIT_SUFFIX, canonical_units, split_units
 from schemas.document import Document, Paragraph, Table
 from schemas.records import DateSpan, Item
@@ -28,6 +30,16 @@ _TOTAL_ROW = regex.compile("^" + alternation(vocab.words("columns.toml", "rows.t
 def column_synonyms() -> dict[str, list[str]]:
     """role -> the header words that give a column that role (columns.toml [roles])."""
     return vocab.table("columns.toml")["roles"]
+
+
+def column_role(header: str) -> str | None:
+    """lead for a 牵头单位 column, support for a 配合单位 one, else None."""
+    h = to_simplified(header)
+    if any(w in h for w in vocab.words("columns.toml", "duties.lead_verbs")):
+        return "lead"
+    if any(w in h for w in vocab.words("columns.toml", "duties.support_verbs")):
+        return "support"
+    return None
 
 
 def role_of(header: str | None) -> str | None:
@@ -164,12 +176,23 @@ def table_items(table: Table, places: dict[str, str], ref_year: int | None) -> l
         if sub:
             subcategory = sub
         unit_text = "，".join(cell(c) for c in cols.units if cell(c))
-        task, theme, date_text = cell(cols.task), cell(cols.theme), cell(cols.date)
+        units, roles = [], []
+        for c in cols.units:  # a 牵头单位 column and a 配合单位 column give their units a role
+            duty = parse_duties(cell(c)) if cell(c) else None  # a cell may say so itself: 办公室牵头,各科室配合
+            if duty and any(duty[1]):
+                found, found_roles = duty[0], duty[1]
+            else:
+                found = split_units(cell(c))
+                found_roles = [column_role(header_texts[c] if c < len(header_texts) else "")] * len(found)
+            units.extend(found)
+            roles.extend(found_roles)
+        task, theme, date_text = NUMBERING.sub("", cell(cols.task)), cell(cols.theme), cell(cols.date)
         if not (unit_text or task or theme or date_text):
             continue
         if _TOTAL_ROW.match(seq_text + task + theme):
             continue
-        units = split_units(unit_text)
+        if len(units) != len(roles) or not any(roles):
+            units, roles = split_units(unit_text), []
         item = Item(
             item_no=0,
             item_type=item_type,
@@ -179,6 +202,7 @@ def table_items(table: Table, places: dict[str, str], ref_year: int | None) -> l
             theme=theme or None,
             units=units,
             units_canonical=canonical_units(units, places),
+            unit_roles=roles,
             date_text=date_text or None,
             date=normalize(date_text, ref_year=ref_year) if date_text else None,
             source_page=table.row_sources[r].page if r < len(table.row_sources) else table.page_start,

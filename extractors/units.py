@@ -178,7 +178,8 @@ def _split_units(text: str) -> tuple[str, ...]:
             piece = _strip_unit(piece)
             if not piece:
                 continue
-            if " " in piece and all(UNIT_SUFFIX.search(p) for p in piece.split(" ")):
+            if (" " in piece and all(UNIT_SUFFIX.search(p) for p in piece.split(" "))
+                    and not any(ch in SEPARATORS for ch in piece)):  # a separator left inside an open bracket stays there
                 units.extend(piece.split(" "))  # 市教育局 市民政局: separated by spaces only
             else:
                 units.extend(_split_run_together(piece.replace(" ", "")))

@@ -186,8 +186,8 @@ def score_file(result: ExtractionResult, gold: dict) -> dict[str, Score]:
     matched_g = {g for _, g in pairs}
     scores["rows"] = Score(tp=len(pairs), fp=len(pred) - len(pairs), fn=len(gitems) - len(pairs))
     for name in ITEM_FIELDS[1:]:
-        if gitems and not any(name in g for g in gitems):
-            continue  # the gold does not write this field
+        if not any(name in g for g in gitems):
+            continue  # the gold does not write this field (or has no rows: then only rows are scored)
         s = Score()
         scorer = score_list if name in LIST_FIELDS else score_scalar
         for p, g in pairs:

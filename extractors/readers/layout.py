@@ -153,11 +153,11 @@ def strip_inline_noise(text: str) -> str:
 # ----------------------------------------------------------------------------- portal furniture
 
 @lru_cache(maxsize=1)
-def _furniture_patterns() -> tuple[regex.Pattern, regex.Pattern]:
+def _furniture_patterns() -> tuple[regex.Pattern, regex.Pattern, regex.Pattern]:
     starts = regex.compile(r"^[\s•·●▪>»|【\[]*" + alternation(vocab.words("layout.toml", "furniture_starts")))
-    words = regex.compile(alternation(vocab.words("layout.toml", "furniture_words"))
-                          + r"|[\d\s\p{P}\p{S}]|[A-Za-z]{1,3}\b")
-    return starts, words
+    word = regex.compile(alternation(vocab.words("layout.toml", "furniture_words")))
+    words = regex.compile(word.pattern + r"|[\d\s\p{P}\p{S}]|[A-Za-z]{1,3}\b")
+    return starts, word, words
 
 
 def is_furniture_line(text: str) -> bool:
@@ -170,9 +170,10 @@ def is_furniture_line(text: str) -> bool:
     if not text:
         return False
     simple = to_simplified(text)
-    starts, words = _furniture_patterns()
+    starts, word, words = _furniture_patterns()
     if starts.match(simple):
         return True
     if any(value for _, _, value in labelled_fields(text)):
         return False
-    return not words.sub("", simple)
+    # furniture words and nothing but numbers and punctuation besides (a bare "1" is a table's cell)
+    return bool(word.search(simple)) and not words.sub("", simple)

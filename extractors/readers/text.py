@@ -36,7 +36,16 @@ from extractors.readers.layout import (
 )
 from extractors.readers.registry import register
 from extractors.vocab import alternation
-from extractors.readers.tables import TablePart, detect_header_rows, is_header_like, make_cell_grid, number_tables, stitch
+from extractors.readers.tables import (
+    TablePart,
+    detect_header_rows,
+    header_words,
+    is_header_like,
+    make_cell_grid,
+    number_tables,
+    stitch,
+)
+from extractors.script import to_simplified
 from schemas.document import Block, Document, Paragraph, Source, Table
 from schemas.errors import UndecodableText
 
@@ -315,7 +324,121 @@ def _numbered_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | 
     return j, [TablePart(grid, page=lines[i].page, header_rows=1 if header else 0)]
 
 
-_TABLE_FINDERS = (_one_cell_table, _tab_table, _numbered_table)
+FLAT_SCAN_LINES = 2000  # how far a flattened table is looked for (bounded: the finder runs at every line)
+_FLAT_CELL_MAX = 300  # a longer line is running text: the flattened table has ended
+
+
+def _header_cell(text: str) -> bool:
+    t = to_simplified(text.replace(" ", ""))
+    return 1 <= len(t) <= 14 and not t.isdigit() and any(w in t for w in header_words())
+
+
+def _flat_cells(lines: list[Line], i: int) -> list[tuple[str, int]]:
+    """(cell, line index) from line i on, for a table flattened one cell per line:
+    cells split by lines of "|" or ending in "|" (an empty piece is an empty cell),
+    else one cell per non-empty line. Stops at running text."""
+    block: list[tuple[str, int]] = []
+    j = i
+    while j < len(lines) and j - i < FLAT_SCAN_LINES:
+        ln = lines[j]
+        if len(ln.text) > _FLAT_CELL_MAX or "\t" in ln.raw:
+            break
+        block.append((ln.text, j))
+        j += 1
+    if not any("|" in t for t, _ in block):
+        return [(t, k) for t, k in block if t]
+    cells: list[tuple[str, int]] = []
+    cur: list[str] = []
+    for t, k in block:
+        pieces = t.split("|")
+        for n, piece in enumerate(pieces):
+            if piece.strip():
+                cur.append(piece.strip())
+            if n < len(pieces) - 1:  # a bar closes the cell
+                cells.append((" ".join(cur), k))
+                cur = []
+    if cur:
+        cells.append((" ".join(cur), block[-1][1]))
+    return cells
+
+
+def _flat_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | None:
+    """A table a web page flattened to one cell per line, its header cells first:
+    序号 / 单位名称 / 活动主题 / 开展时间 / 1 / 市教育局 / … Rows are found by their
+    sequence numbers (1, 2, 3 …, a column that may be unlabelled); a merged cell
+    (a task group over several rows) appears on its first row only."""
+    if not _header_cell(lines[i].text):
+        return None
+    cells = _flat_cells(lines, i)
+    h = 0
+    while h < len(cells) and h < 12 and _header_cell(cells[h][0]):
+        h += 1
+    if h < 2 or h >= len(cells):
+        return None
+    header = [c for c, _ in cells[:h]]
+    seq_labelled = any("序" in to_simplified(c) for c in header)
+    data = cells[h:]
+    first = next((k for k, (c, _) in enumerate(data[: h + 1]) if c == "1"), None)
+    if first is None:
+        return None
+    leading = first  # cells of a row before its number (task groups)
+    after = h - leading - (1 if seq_labelled else 0)
+    if after < 1:
+        return None
+    rows: list[list[str]] = []
+    pos, k, lead_cells, last_line = first, 1, [c for c, _ in data[:first]], data[first][1]
+    while pos < len(data) and data[pos][0] == str(k):
+        tail_end = min(pos + 1 + after, len(data))
+        # a row that starts with its number may run over more lines than it has columns (three units
+        # of one cell, one per line): all up to the next number is the row's
+        reach = len(data) if leading == 0 else tail_end + leading + 1
+        nxt = next((q for q in range(pos + 1, min(reach, len(data), pos + 1 + 4 * after)) if data[q][0] == str(k + 1)),
+                   None)
+        stop = nxt if nxt is not None and (leading == 0 or nxt < tail_end) else tail_end
+        tail = [c for c, _ in data[pos + 1:stop]]
+        if len(tail) > after:  # the surplus lines are one cell: the one before the last column (units before a date)
+            keep = max(after - 2, 0) if after >= 3 else after - 1
+            tail = tail[:keep] + ["、".join(tail[keep:len(tail) - (after - keep - 1)])] + tail[len(tail) - (after - keep - 1):]
+        rows.append([""] * (leading - len(lead_cells)) + lead_cells + [str(k)] + tail + [""] * (after - len(tail)))
+        last_line = data[stop - 1][1] if stop > pos + 1 else data[pos][1]
+        if nxt is None:
+            break
+        lead_cells = [c for c, _ in data[stop:nxt]][-leading:] if leading else []
+        pos, k = nxt, k + 1
+    if len(rows) < 2:
+        return None
+    if not seq_labelled:
+        header = header[:leading] + ["序号"] + header[leading:]
+    grid = make_cell_grid([header] + [[_cell(c) for c in r] for r in rows])
+    return last_line + 1, [TablePart(grid, page=lines[i].page, header_rows=1)]
+
+
+def _pipe_cells(text: str) -> list[str]:
+    cells = [c.strip() for c in text.split("|")]
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
+
+
+def _pipe_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | None:
+    """Whole rows on a line, cells split by |: "工作任务 | 具体要求 | 责任部门 |". A row
+    with fewer cells lost its merged leading cells (a task group): it is aligned right."""
+    header = _pipe_cells(lines[i].text)
+    if len(header) < 2 or "|" not in lines[i].text or not is_header_like(make_cell_grid([header])[0]):
+        return None
+    rows = [header]
+    j = i + 1
+    while j < len(lines) and "|" in lines[j].text and len(lines[j].text) <= 2 * _FLAT_CELL_MAX:
+        cells = _pipe_cells(lines[j].text)[: len(header)]
+        if cells:
+            rows.append([""] * (len(header) - len(cells)) + cells)
+        j += 1
+    if len(rows) < 3:
+        return None
+    return j, [TablePart(make_cell_grid([[_cell(c) for c in r] for r in rows]), page=lines[i].page, header_rows=1)]
+
+
+_TABLE_FINDERS = (_one_cell_table, _tab_table, _pipe_table, _flat_table, _numbered_table)
 
 
 # ----------------------------------------------------------------------------- paragraphs
