@@ -48,7 +48,13 @@ _SECTION = regex.compile(r"^[一二三四五六七八九十]+、|^（")
 _NAME_SEP = regex.compile(r"[、，,/\s]+")
 _HAN = regex.compile(r"\p{Han}+")
 _HEADS = _W("shared_suffix_heads")
+_SHARED_ENDINGS = sorted(_W("shared_suffix_endings"), key=len, reverse=True)
+_PLACE_START = regex.compile(r"^(?:中共|中国共产党)?[\p{Han}]{1,8}?(?:省|市|县|区|州|盟|旗|镇|乡|街道|地区|自治区)")
+_TITLE_SUBJECT = regex.compile(r"^(?P<orgs>[\p{Han}（）()、]{3,120}?)(?=关于|印发|转发|(?:19|20)\d{2}年)")
 _LABEL_PREFIX = regex.compile(r"^[【\[][^】\]]{1,8}[】\]]")
+_PAGE_DATE_PREFIX = regex.compile(r"^\d{1,4}[.\-/]\d{1,2}(?:[.\-/]\d{1,2})?(?=\p{Han})")  # 05.24福建省…
+_TRAILING_NUMBER = regex.compile(r"[（(][^（()）]{0,20}[〔\[［(（]\d{4}[〕\]］)）]\s*\d{1,5}\s*号[）)]$")
+_TRAILING_BRACKET = regex.compile(r"[（(][^（()）]*[）)]$")
 _RECIPIENTS_THEN_TEXT = regex.compile(r"^(?P<head>[^：:。]{2,150}?)[：:]\s*(?=[《“\p{Han}])(?P<rest>.{8,})$")
 _SENTENCE_WORDS = regex.compile(alternation(_W("sentence_words")))
 _CLOCK = regex.compile(r"\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?\s*$")
@@ -155,7 +161,29 @@ def find_doc_number(lines: list[Line]) -> tuple[DocNumber | None, int | None]:
 
 
 def _is_org(text: str) -> bool:
-    return bool(ORG.match(_SPACES.sub("", text))) and "关于" not in text
+    """An organisation's name; a bracketed second name is allowed (X局(Y局))."""
+    t = _TRAILING_BRACKET.sub("", _SPACES.sub("", text))
+    return bool(ORG.match(t)) and "关于" not in text
+
+
+def split_orgs(text: str) -> list[str]:
+    """Organisations written one after the other without a separator
+    (中共永德县委办公室永德县人民政府办公室 -> two); [text] when it is one."""
+    t = _SPACES.sub("", text)
+    for cut in range(4, len(t) - 3):
+        left, right = t[:cut], t[cut:]
+        if _is_org(left) and _is_org(right) and _PLACE_START.match(right):
+            return [left] + split_orgs(right)
+    return [t]
+
+
+def _leading_orgs(title: str) -> list[str]:
+    """The organisations a title starts with: X市数据局关于…, X市数据局2025年…方案."""
+    m = _TITLE_SUBJECT.match(title)
+    if not m:
+        return []
+    orgs = [o for part in regex.split(r"[、和与]", m.group("orgs")) for o in split_orgs(part)]
+    return orgs if orgs and all(_is_org(o) for o in orgs) else []
 
 
 def _title_like(t: str) -> bool:
@@ -169,7 +197,10 @@ def _title_text(text: str) -> str:
     m = DOC_NUMBER.match(t)
     if m and len(t) > m.end() + 4:
         t = t[m.end():]
-    t = _LABEL_PREFIX.sub("", t)
+    t = _LABEL_PREFIX.sub("", _PAGE_DATE_PREFIX.sub("", t))
+    t = _TRAILING_NUMBER.sub("", t)  # …的通知(岳办发〔2017〕2号)
+    if t.startswith("《") and t.endswith("》") and t.count("《") == 1:
+        t = t[1:-1]
     half = len(t) // 2
     if len(t) % 2 == 0 and t[:half] == t[half:]:
         t = t[:half]
@@ -252,7 +283,7 @@ def split_recipients(text: str) -> list[str]:
             out.append(part)
         elif _shared_suffix(pieces):
             out.extend(_shared_suffix(pieces))
-        elif all(_whole_addressee(q) for q in pieces) and not _leans_on_the_first(pieces):
+        elif all(_whole_addressee(q) for q in pieces):
             out.extend(pieces)
         else:
             out.append(part)
@@ -263,22 +294,21 @@ def _whole_addressee(piece: str) -> bool:
     return len(piece) >= 3 and bool(_ADDRESSEE_END.search(piece))
 
 
-def _leans_on_the_first(pieces: list[str]) -> bool:
-    """省政府各部门、各直属机构: 各直属机构 is the province government's, named once before 各."""
-    first = pieces[0]
-    return "各" in first[1:] and all(q.startswith("各") for q in pieces[1:])
-
-
 def _shared_suffix(pieces: list[str]) -> list[str] | None:
-    """中央、省驻市单位 -> 中央驻市单位, 省驻市单位 (every piece but the last a bare head)."""
+    """A suffix written once for several addressees expands: 中央、省驻市单位 -> 中央驻市单位,
+    省驻市单位; 城北、城南街道办事处 -> 城北街道办事处, 城南街道办事处. Not where 各 is shared
+    from the front (各县、区人民政府 stays one)."""
     *bare, last = pieces
-    if not all(q in _HEADS for q in bare):
+    if pieces[0].startswith("各") and not last.startswith("各"):
         return None
-    head = next((h for h in sorted(_HEADS, key=len, reverse=True) if last.startswith(h) and len(last) > len(h)), None)
-    if head is None:
-        return None
-    rest = last[len(head):]
-    return [q + rest for q in bare] + [last]
+    if all(q in _HEADS for q in bare):
+        head = next((h for h in sorted(_HEADS, key=len, reverse=True) if last.startswith(h) and len(last) > len(h)), None)
+        if head is not None:
+            return [q + last[len(head):] for q in bare] + [last]
+    suffix = next((x for x in _SHARED_ENDINGS if last.endswith(x) and len(last) > len(x)), None)
+    if suffix and all(not _whole_addressee(q) and len(q) <= 24 for q in bare):
+        return [q if q.endswith(suffix) else q + suffix for q in bare] + [last]
+    return None
 
 
 def find_signature(doc: Document) -> tuple[str | None, dt.date | None, int | None]:
@@ -294,11 +324,11 @@ def find_signature(doc: Document) -> tuple[str | None, dt.date | None, int | Non
             continue
         above: list[str] = []
         j = k - 1
-        while j >= 0 and len(above) < 3 and paras[j][0] == i - len(above) - 1 and _is_org(paras[j][1].text):
-            above.insert(0, _SPACES.sub("", paras[j][1].text))
+        while j >= 0 and len(above) < 12 and paras[j][0] == i - (k - j) and _is_org(paras[j][1].text):
+            above = split_orgs(paras[j][1].text) + above
             j -= 1
         if not above and k + 1 < len(paras) and paras[k + 1][0] == i + 1 and _is_org(paras[k + 1][1].text):
-            above = [_SPACES.sub("", paras[k + 1][1].text)]  # the date above the issuer
+            above = split_orgs(paras[k + 1][1].text)  # the date above the issuer
         return ("、".join(above) or None), span.start, i
     return None, None, None
 
@@ -315,10 +345,8 @@ def find_issuer(doc: Document, lines: list[Line], title: str | None, signature_i
         return signature_issuer
     if info_issuer and _is_org(info_issuer):
         return _SPACES.sub("", info_issuer)
-    if title and "关于" in title:
-        before = title.split("关于", 1)[0]
-        if before and _is_org(before):
-            return before
+    if title and _leading_orgs(title):
+        return "、".join(_leading_orgs(title))
     # the organisation signing at the end, without a date
     for _, p in reversed(paragraphs(doc)[:40]):
         if _is_org(p.text) and len(p.text) <= 30:
