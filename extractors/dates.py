@@ -21,7 +21,7 @@ from __future__ import annotations
 import calendar
 import operator
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import regex
@@ -552,6 +552,36 @@ def normalize(text: str, ref_year: int | None = None, ref_date: dt.date | None =
         return DateSpan(text, "unknown", warnings=[f"internal error: {type(e).__name__}: {e}"])
 
 
+# A portal's encoding can eat 年/月/日 and leave the digits run together: 2024715日,
+# 2025年731, 20254-6月, 915前. Such a run is read only where one reading is valid.
+_LOST_DAY = regex.compile(r"^(?:(?P<y>(?:19|20)\d{2})年?)?(?P<md>\d{3,4})(?P<rest>(?:日|号)?(?![\d.:：]).*)$")
+_LOST_MONTHS = regex.compile(r"^(?P<y>(?:19|20)\d{2})(?P<m1>\d{1,2})(?P<conn>[-—–~～至到])(?P<m2>\d{1,2})(?P<rest>月.*)$")
+
+
+def recover_lost_separators(core: str, year: int | None) -> tuple[str, str] | None:
+    """(the text with 年/月/日 put back, a warning) where digits of a date ran
+    together and exactly one reading is a valid date; else None."""
+    m = _LOST_MONTHS.match(core)
+    if m and 1 <= int(m.group("m1")) <= 12 and 1 <= int(m.group("m2")) <= 12:
+        fixed = f"{m.group('y')}年{m.group('m1')}{m.group('conn')}{m.group('m2')}{m.group('rest')}"
+        return fixed, f"lost characters: {core!r} read as {fixed!r}"
+    m = _LOST_DAY.match(core)
+    if not m or (m.group("y") is None and not m.group("rest")):
+        return None
+    md, y = m.group("md"), int(m.group("y")) if m.group("y") else (year or 2000)
+    readings = []
+    for cut in (1, 2):
+        month, day = int(md[:cut]), int(md[cut:])
+        if len(md) - cut <= 2 and 1 <= month <= 12 and 1 <= day <= calendar.monthrange(y, month)[1]:
+            readings.append((month, day))
+    if len(readings) != 1:
+        return None  # 2022121日: 1月21日 or 12月1日, no telling
+    month, day = readings[0]
+    rest = m.group("rest")
+    fixed = f"{m.group('y') + '年' if m.group('y') else ''}{month}月{day}日{rest[1:] if rest[:1] in '日号' else rest}"
+    return fixed, f"lost characters: {core!r} read as {fixed!r}"
+
+
 def _normalize(text: str, ref_year: int | None, ref_date: dt.date | None) -> DateSpan:
     if not isinstance(text, str):
         text = "" if text is None else str(text)
@@ -560,6 +590,10 @@ def _normalize(text: str, ref_year: int | None, ref_date: dt.date | None) -> Dat
     core = prepare_text(text).strip(_STRIP)
     if not core:
         return DateSpan(text, "unknown", warnings=["empty"])
+    lost = recover_lost_separators(core, ref_year)
+    if lost:
+        span = _normalize(lost[0], ref_year, ref_date)
+        return replace(span, text=text, warnings=[lost[1], *span.warnings])
     pats = _patterns()
     m = pats["any"].fullmatch(core)
     if m:

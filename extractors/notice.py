@@ -16,7 +16,7 @@ from extractors.dates import find_dates
 from extractors.header import extract_meta
 from extractors.readers import read_document
 from extractors.duties import duty_items
-from extractors.rows import check_items, inline_schedule_items, list_items, table_items
+from extractors.rows import activity_item, check_items, inline_schedule_items, list_items, table_items
 from extractors.script import simplified_view
 from extractors.units import is_known, places_of
 from schemas.document import Document, Paragraph, Table
@@ -85,6 +85,10 @@ def _extract(doc: Document) -> ExtractionResult:
     positioned.extend(inline_schedule_items(doc, places, ref_year, taken))
     positioned.extend(duty_items(doc, places, ref_year, taken))
     positioned.extend(list_items(doc, places, used))
+    if not positioned:
+        one = activity_item(doc, places, ref_year, meta.issuer)
+        if one:
+            positioned.append(one)
     positioned.sort(key=lambda p: p[0])
     items = [it for _, it in positioned]
     for n, it in enumerate(items, 1):

@@ -277,6 +277,38 @@ def inline_schedule_items(doc: Document, places, ref_year: int | None, skip: set
     return out
 
 
+_ACTIVITY_DATE = regex.compile(_inline("date_label_prefixes") + _inline("date_labels")
+                               + r"\s*[：:]\s*(?P<date>[^；;。]+?)\s*(?=[；;。]|" + _FIELD + "|$)")
+_THEME_LABEL = regex.compile(r"(?:活动|开放)?主题\s*[：:]\s*(?P<theme>[^；;。]+?)\s*(?=[；;。]|" + _FIELD + "|$)")
+
+
+def activity_item(doc: Document, places, ref_year: int | None, issuer: str | None) -> tuple[int, Item] | None:
+    """A notice about one activity (an open day: 活动时间：2025年9月19日 上午9:00, 活动地点：…)
+    is one schedule row: its time, its theme, and the unit a 承办单位： label names,
+    else the issuer. Used only where no other row was found."""
+    date_at = theme = units_text = None
+    for i, b in enumerate(doc.blocks):
+        if not isinstance(b, Paragraph):
+            continue
+        if date_at is None:
+            m = _ACTIVITY_DATE.search(b.text)
+            if m:
+                date_at, date_text, page = i, m.group("date").strip(" ，,"), b.page
+        if theme is None and (t := _THEME_LABEL.search(b.text)):
+            theme = t.group("theme").strip(" ，,")
+        if units_text is None and (u := _UNIT_LABEL.search(b.text)):
+            units_text = u.group("units")
+    if date_at is None:
+        return None
+    units = split_units(units_text) if units_text else ([issuer] if issuer else [])
+    item = Item(0, "schedule", theme=theme, units=units, units_canonical=canonical_units(units, places),
+                date_text=date_text or None, date=normalize(date_text, ref_year=ref_year) if date_text else None,
+                source_page=page)
+    if not units_text and issuer:
+        item.warnings.append("the activity names no unit: the issuer's")
+    return date_at, item
+
+
 _LIST_TITLE = regex.compile(alternation(vocab.words("columns.toml", "rows.list_title_endings")) + "$")
 
 
