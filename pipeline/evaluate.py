@@ -109,7 +109,7 @@ def _iso(value):
 def item_view(row: dict, units: list[dict] = ()) -> dict:
     """An `items` row (with its `item_units` rows), as the gold writes it."""
     view = {name: _iso(row[name]) for name in ("item_type",) + ITEM_FIELDS[1:] if name in row}
-    view["lead_units"] = [u["unit"] for u in units if u["role"] == "lead"]
+    view["lead_units"] = [u["unit"] for u in units if u.get("role") == "lead"]
     return view
 
 
