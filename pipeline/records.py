@@ -24,7 +24,7 @@ def date_columns(span: DateSpan | None, text: str | None = None) -> dict:
         return {
             "date_text": text, "date_kind": None, "date_start": None, "date_end": None, "date_precision": None,
             "time_start": None, "time_end": None, "recurrence_every": None, "recurrence_day": None,
-            "recurrence_deadline": None, "offset_number": None, "offset_unit": None, "offset_direction": None,
+            "recurrence_deadline": None, "recurrence_interval": None, "offset_number": None, "offset_unit": None, "offset_direction": None,
             "offset_anchor": None, "date_warnings": [],
         }
     rec, off = span.recurrence, span.offset
@@ -39,6 +39,7 @@ def date_columns(span: DateSpan | None, text: str | None = None) -> dict:
         "recurrence_every": rec.every if rec else None,
         "recurrence_day": rec.day if rec else None,
         "recurrence_deadline": rec.deadline if rec else None,
+        "recurrence_interval": rec.interval if rec else None,
         "offset_number": off.number if off else None,
         "offset_unit": off.unit if off else None,
         "offset_direction": off.direction if off else None,

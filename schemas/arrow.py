@@ -11,12 +11,14 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MIGRATIONS = {
     1: "initial schema",
     2: "notices and errors: source_path_bytes for file names that are not UTF-8; year 0 (not null) when a notice "
        "gives none, year_source 'none'",
     3: "item_units.role: lead (牵头) or support (配合, 协办) where the notice says so",
+    4: "items and dates: recurrence_interval (每隔2天); precision week, decade, century; recurrence every day, "
+       "working_day",
 }
 
 _str = pa.string()
@@ -39,12 +41,13 @@ DATE_COLUMNS = (
     ("date_kind", _str, "day, range, deadline, period, continuous, recurring, relative or unknown", True),
     ("date_start", _date, "first day the expression allows (null for a deadline)", True),
     ("date_end", _date, "last day the expression allows", True),
-    ("date_precision", _str, "day, xun, month, quarter, half_year or year", True),
+    ("date_precision", _str, "day, week, xun, month, quarter, half_year, year, decade or century", True),
     ("time_start", _str, "clock time HH:MM where given", True),
     ("time_end", _str, "clock time HH:MM where given (a deadline's hour: 16时前 -> 16:00)", True),
-    ("recurrence_every", _str, "recurring: week, month, quarter, half_year or year", True),
+    ("recurrence_every", _str, "recurring: day, working_day, week, month, quarter, half_year or year", True),
     ("recurrence_day", _i32, "recurring: day of the period (每月10日前 -> 10; -1 = last)", True),
     ("recurrence_deadline", _bool, "recurring: the day is a deadline (每月10日前)", True),
+    ("recurrence_interval", _i32, "recurring: every so many units (每隔2天 -> 2); null = every one", True),
     ("offset_number", _i32, "relative: how many units (活动结束后3个工作日内 -> 3)", True),
     ("offset_unit", _str, "relative: days, working_days, weeks, months or hours", True),
     ("offset_direction", _str, "relative: after, before or within", True),

@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 DATE_KINDS = ("day", "range", "deadline", "period", "continuous", "recurring", "relative", "unknown")
-PRECISIONS = ("day", "xun", "month", "quarter", "half_year", "year")
-RECURRENCE_UNITS = ("week", "month", "quarter", "half_year", "year")
+PRECISIONS = ("day", "week", "xun", "month", "quarter", "half_year", "year", "decade", "century")
+RECURRENCE_UNITS = ("day", "working_day", "week", "month", "quarter", "half_year", "year")
 
 
 @dataclass
@@ -22,6 +22,7 @@ class Recurrence:
     every: str | None
     day: int | None = None
     deadline: bool = False
+    interval: int | None = None  # every `interval` units (每隔2天: day, 2); None = every one
 
 
 @dataclass
@@ -42,7 +43,8 @@ class DateSpan:
     kind: day | range | deadline | period | continuous | recurring | relative | unknown
     start/end: the first and last day the expression allows (a deadline has
     start None); for a relative expression they are filled only when an anchor
-    date was given. precision: day | xun | month | quarter | half_year | year.
+    date was given. precision: day | week | xun | month | quarter | half_year | year |
+    decade | century.
     """
 
     text: str
