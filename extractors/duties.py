@@ -20,7 +20,7 @@ from functools import lru_cache
 import regex
 
 from extractors import vocab
-from extractors.dates import normalize
+from extractors.dates import Reference
 from extractors.units import UNIT_SUFFIX, canonical_units, split_units
 from extractors.vocab import alternation
 from schemas.document import Document, Paragraph
@@ -128,13 +128,13 @@ def _task_text(text: str) -> str | None:
     return t or None
 
 
-def _item(task: str | None, units, roles, date_text, places, ref_year, page, row) -> Item:
+def _item(task: str | None, units, roles, date_text, places, when: Reference, page, row) -> Item:
     return Item(0, "task", task=task, units=units, units_canonical=canonical_units(units, places),
                 unit_roles=roles, date_text=date_text,
-                date=normalize(date_text, ref_year=ref_year) if date_text else None, source_page=page, source_row=row)
+                date=when.read(date_text) if date_text else None, source_page=page, source_row=row)
 
 
-def duty_items(doc: Document, places, ref_year: int | None, skip: set[int]) -> list[tuple[int, Item]]:
+def duty_items(doc: Document, places, when: Reference, skip: set[int]) -> list[tuple[int, Item]]:
     """Items of responsibilities written after tasks in the body (see module docstring)."""
     out: list[tuple[int, Item]] = []
     blocks = doc.blocks
@@ -154,7 +154,7 @@ def duty_items(doc: Document, places, ref_year: int | None, skip: set[int]) -> l
                 m = _patterns()["date_line"].match(nxt.text)
                 date_text = m.group("date").strip(" ，,；;。") or None if m else None
             task = _task_text(prev.text)
-            out.append((i, _item(task, units, roles, date_text, places, ref_year, b.page, None)))
+            out.append((i, _item(task, units, roles, date_text, places, when, b.page, None)))
             continue
         last = 0
         for start, end in _bracket_groups(text):
@@ -163,7 +163,7 @@ def duty_items(doc: Document, places, ref_year: int | None, skip: set[int]) -> l
             if duty is None:
                 continue
             units, roles, date_text = duty
-            out.append((i, _item(_task_text(text[last:start]), units, roles, date_text, places, ref_year, b.page,
+            out.append((i, _item(_task_text(text[last:start]), units, roles, date_text, places, when, b.page,
                                  None)))
             last = end
     return out

@@ -461,7 +461,8 @@ def _reference_year(meta: NoticeMeta, doc: Document) -> None:
                 break
     if meta.year:
         meta.warnings.append(
-            f"no issue date: dates without a year are read in {meta.year}, the year of the {meta.year_source.replace('_', ' ')}"
+            f"no issue date: dates without a year are read in {meta.year}, the year of the "
+            f"{meta.year_source.replace('_', ' ')}; dates counted from the notice's date (本月底前, 下周五) stay unresolved"
         )
     else:
         meta.warnings.append("no issue date, document number or year in the title: dates without a year stay unresolved")

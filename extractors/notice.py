@@ -12,7 +12,7 @@ from dataclasses import replace
 import regex
 
 from extractors import vocab
-from extractors.dates import find_dates
+from extractors.dates import Reference
 from extractors.header import extract_meta
 from extractors.readers import read_document
 from extractors.duties import duty_items
@@ -25,7 +25,7 @@ from schemas.records import BodyDate, DateSpan, ExtractionResult
 _SENTENCE_END = regex.compile(r"(?<=[。！？；!?;])")
 
 
-def body_dates(doc: Document, skip: set[int], ref_year: int | None) -> list[BodyDate]:
+def body_dates(doc: Document, skip: set[int], when: Reference) -> list[BodyDate]:
     """Every date expression in the running text, kept with its sentence."""
     out: list[BodyDate] = []
     for i, b in enumerate(doc.blocks):
@@ -35,7 +35,7 @@ def body_dates(doc: Document, skip: set[int], ref_year: int | None) -> list[Body
             sentence = sentence.strip()
             if not sentence:
                 continue
-            for m in find_dates(sentence, ref_year=ref_year):
+            for m in when.find(sentence):
                 out.append(BodyDate(sentence, m.span, b.page, i))
     return out
 
@@ -75,18 +75,19 @@ def _as_written(r: ExtractionResult, restore) -> ExtractionResult:
 def _extract(doc: Document) -> ExtractionResult:
     meta, used = extract_meta(doc)
     places = places_of(meta.issuer)
-    ref_year = meta.year
-    dates = body_dates(doc, used, ref_year)
+    # undated expressions take the notice's year; deixis counts from its issue date
+    when = Reference(meta.year, meta.issue_date)
+    dates = body_dates(doc, used, when)
     positioned = []
     for i, b in enumerate(doc.blocks):
         if isinstance(b, Table):
-            positioned.extend((i, it) for it in table_items(b, places, ref_year))
+            positioned.extend((i, it) for it in table_items(b, places, when))
     taken = set(used)
-    positioned.extend(inline_schedule_items(doc, places, ref_year, taken))
-    positioned.extend(duty_items(doc, places, ref_year, taken))
+    positioned.extend(inline_schedule_items(doc, places, when, taken))
+    positioned.extend(duty_items(doc, places, when, taken))
     positioned.extend(list_items(doc, places, used))
     if not positioned:
-        one = activity_item(doc, places, ref_year, meta.issuer)
+        one = activity_item(doc, places, when, meta.issuer)
         if one:
             positioned.append(one)
     positioned.sort(key=lambda p: p[0])

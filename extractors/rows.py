@@ -16,7 +16,7 @@ import regex
 from extractors import vocab
 from extractors.vocab import alternation
 
-from extractors.dates import normalize
+from extractors.dates import Reference, normalize
 from extractors.duties import NUMBERING, parse_duties
 from extractors.script import to_simplified
 from extractors.units import UNIT_SUFFIX, canonical_units, split_units
@@ -147,7 +147,7 @@ def columns_from_content(rows: list[list[str]]) -> Columns | None:
 _SEQ_WITH_TEXT = regex.compile(r"^(\d{1,3})\s+(\S.*)$")
 
 
-def table_items(table: Table, places: dict[str, str], ref_year: int | None) -> list[Item]:
+def table_items(table: Table, places: dict[str, str], when: Reference) -> list[Item]:
     filled = table.filled_rows()
     cols = columns_from_header(table)
     if cols is None or not cols.usable:
@@ -204,7 +204,7 @@ def table_items(table: Table, places: dict[str, str], ref_year: int | None) -> l
             units_canonical=canonical_units(units, places),
             unit_roles=roles,
             date_text=date_text or None,
-            date=normalize(date_text, ref_year=ref_year) if date_text else None,
+            date=when.read(date_text) if date_text else None,
             source_page=table.row_sources[r].page if r < len(table.row_sources) else table.page_start,
             source_table=table.index,
             source_row=r + 1,
@@ -242,7 +242,7 @@ _UNIT_LABEL = regex.compile(_inline("unit_label_prefixes") + _inline("unit_label
 _LIST_NO = regex.compile(r"^\s*[（(]?(\d{1,3})[)）.．、]")
 
 
-def inline_schedule_items(doc: Document, places, ref_year: int | None, skip: set[int]) -> list[tuple[int, Item]]:
+def inline_schedule_items(doc: Document, places, when: Reference, skip: set[int]) -> list[tuple[int, Item]]:
     """Schedules written in the body: "1.活动时间：9月5日" with "实施单位：县农业农村局、
     乡村振兴局；" in the same paragraph or the next. The blocks it reads are added to `skip`."""
     out: list[tuple[int, Item]] = []
@@ -269,7 +269,7 @@ def inline_schedule_items(doc: Document, places, ref_year: int | None, skip: set
         date_text = dm.group("date").strip()
         n = _LIST_NO.match(b.text)
         item = Item(0, "schedule", units=units, units_canonical=canonical_units(units, places), date_text=date_text,
-                    date=normalize(date_text, ref_year=ref_year), source_page=b.page,
+                    date=when.read(date_text), source_page=b.page,
                     source_row=int(n.group(1)) if n else None)
         out.append((i, item))
         skip.update(range(i, i + used))  # its blocks are taken: no other finder reads them again
@@ -282,7 +282,7 @@ _ACTIVITY_DATE = regex.compile(_inline("date_label_prefixes") + _inline("date_la
 _THEME_LABEL = regex.compile(r"(?:活动|开放)?主题\s*[：:]\s*(?P<theme>[^；;。]+?)\s*(?=[；;。]|" + _FIELD + "|$)")
 
 
-def activity_item(doc: Document, places, ref_year: int | None, issuer: str | None) -> tuple[int, Item] | None:
+def activity_item(doc: Document, places, when: Reference, issuer: str | None) -> tuple[int, Item] | None:
     """A notice about one activity (an open day: 活动时间：2025年9月19日 上午9:00, 活动地点：…)
     is one schedule row: its time, its theme, and the unit a 承办单位： label names,
     else the issuer. Used only where no other row was found."""
@@ -302,7 +302,7 @@ def activity_item(doc: Document, places, ref_year: int | None, issuer: str | Non
         return None
     units = split_units(units_text) if units_text else ([issuer] if issuer else [])
     item = Item(0, "schedule", theme=theme, units=units, units_canonical=canonical_units(units, places),
-                date_text=date_text or None, date=normalize(date_text, ref_year=ref_year) if date_text else None,
+                date_text=date_text or None, date=when.read(date_text) if date_text else None,
                 source_page=page)
     if not units_text and issuer:
         item.warnings.append("the activity names no unit: the issuer's")
