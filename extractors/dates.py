@@ -135,7 +135,10 @@ def prepare_text(text: str) -> str:
 
 def _cn_numeral(m) -> str:
     """A Chinese numeral as digits; 〇八 (digit by digit) keeps its leading zero."""
-    value = _cn_value(m.group())
+    numeral = m.group()
+    if len(numeral) == 1 and numeral in _CN_DIGIT:  # most are one character: 三日, 五个工作日
+        return str(_CN_DIGIT[numeral])
+    value = _cn_value(numeral)
     if value is None:
         return m.group()
     if len(m.group()) > 1 and all(ch in _CN_DIGIT for ch in m.group()):
@@ -451,7 +454,8 @@ def _eval_absolute(g: _Groups, text: str, ref_year: int | None) -> DateSpan:
         t1, t3 = _clock(g, "t1"), _clock(g, "t3")
         span.time_start, span.time_end = t1, t3
         return span
-    _times(g, span, deadline)
+    if g("t1h") is not None:  # a clock time (t2 only follows t1)
+        _times(g, span, deadline)
     if deadline:
         span.kind, span.start, span.end, span.precision = "deadline", None, a_end, a_prec
         if suf in ("前",) and a_prec == "month" and not a.month_part:

@@ -155,6 +155,21 @@ def test_find_dates_spans_survive_chinese_numerals():
     assert [text[m.start:m.end] for m in found] == [m.text for m in found]
 
 
+def test_what_special_skips_as_plain_no_rule_would_change():
+    import extractors.dates_extra as extra
+    from extractors.dates import prepare_text
+
+    plain = 0
+    for case in CASES:
+        core = prepare_text(case["text"]).strip("。，,；;：:、.!！?？()（）[]【】“”\"'‘’ ")
+        if extra.PLAIN.fullmatch(core):
+            plain += 1
+            ref = case["extra"].get("ref_date")
+            ref_date = dt.date.fromisoformat(ref) if ref else dt.date(case["ref_year"], 3, 6)
+            assert extra.rules(core, core, case["ref_year"], ref_date) == (None, core), core
+    assert plain >= 100
+
+
 def test_no_year_gives_a_warning_not_a_guess():
     span = normalize("9月5日")
     assert span.kind == "day" and span.start is None and any("year" in w for w in span.warnings)
