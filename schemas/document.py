@@ -111,6 +111,16 @@ Block = Union[Paragraph, Table]
 
 
 @dataclass(frozen=True)
+class PageInfo:
+    """How one page's text was obtained: from the file's text layer, by OCR
+    (with the recogniser's mean confidence, 0-1), or not at all."""
+
+    number: int
+    text_from: str  # "text_layer" | "ocr" | "none"
+    ocr_confidence: float | None = None
+
+
+@dataclass(frozen=True)
 class Source:
     """What the registry knows of a file before a reader sees its bytes."""
 
@@ -129,14 +139,16 @@ class Document:
     blocks: list[Block] = field(default_factory=list)
     furniture: list[Paragraph] = field(default_factory=list)  # running headers/footers
     warnings: list[str] = field(default_factory=list)
+    pages: list[PageInfo] = field(default_factory=list)  # paged formats only (PDF, OFD)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (text, href): a web page's attachment links
 
     @classmethod
     def of(cls, source: Source, page_count: int | None, blocks: list[Block], furniture: list[Paragraph] = (),
-           warnings: list[str] = ()) -> "Document":
+           warnings: list[str] = (), pages: list[PageInfo] = (), links: list[tuple[str, str]] = ()) -> "Document":
         """A whole document of `source`: its path, hash and format, and its
         warnings before the reader's own."""
         return cls(source.path, source.sha256, source.format, page_count, list(blocks), list(furniture),
-                   [*source.warnings, *warnings])
+                   [*source.warnings, *warnings], list(pages), list(links))
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))
@@ -183,4 +195,7 @@ class Document:
             "blocks": blocks,
             "furniture": [{"text": p.text, "page": p.page} for p in self.furniture],
             "warnings": list(self.warnings),
+            "pages": [{"number": p.number, "text_from": p.text_from, "ocr_confidence": p.ocr_confidence}
+                      for p in self.pages],
+            "links": [{"text": t, "href": h} for t, h in self.links],
         }

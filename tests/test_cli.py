@@ -35,7 +35,7 @@ def test_parse_json_has_the_documented_shape():
     result = cli("parse", str(sample("002", "pdf")), "--json")
     assert result.exit_code == 0, result.output[-2000:]
     doc = json.loads(result.stdout)
-    assert set(doc) == {"source_path", "sha256", "format", "page_count", "blocks", "furniture", "warnings"}
+    assert set(doc) == {"source_path", "sha256", "format", "page_count", "blocks", "furniture", "warnings", "pages", "links"}
     assert (doc["format"], doc["page_count"], len(doc["sha256"])) == ("pdf", 22, 64)
     assert doc["source_path"] == str(sample("002", "pdf"))
     for block in doc["blocks"]:

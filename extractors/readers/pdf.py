@@ -36,7 +36,7 @@ from pdfplumber.table import TableFinder
 from extractors.readers.layout import clean_text, fix_radicals, is_cjk, is_latin_word_char, is_page_number, join_wrapped
 from extractors.readers.registry import register
 from extractors.readers.tables import TablePart, check_size, continues, detect_header_rows, number_tables, stitch
-from schemas.document import Block, Cell, Document, Paragraph, Source
+from schemas.document import Block, Cell, Document, PageInfo, Paragraph, Source
 from schemas.errors import CorruptPdf, EncryptedPdf, NoTextLayer, TooLarge
 from schemas.settings import setting
 
@@ -375,14 +375,25 @@ def _lines(chars: list[Char], page_no: int, exclude: list[tuple[float, float, fl
 
 def read_page(page, number: int) -> PageContent:
     width, height = page.get_width(), page.get_height()
-    content = PageContent(number, width, height)
     textpage = page.get_textpage()
     try:
         chars = _chars(textpage, height)
     finally:
         textpage.close()
+    return build_page(number, width, height, chars, _edges(page, width, height))
+
+
+def edge(x0: float, top: float, x1: float, bottom: float) -> dict:
+    """A ruling line (top-left origin, points) as build_page takes it."""
+    return _edge(x0, top, x1, bottom)
+
+
+def build_page(number: int, width: float, height: float, chars: list[Char], edges: list[dict]) -> PageContent:
+    """Glyphs with boxes and ruling lines (top-left origin) -> a page's lines and
+    tables. Every fixed-layout source goes through this: PDF text layers, OFD
+    text objects, OCR'd text lines."""
+    content = PageContent(number, width, height)
     content.n_chars = sum(1 for c in chars if not c.text.isspace())
-    edges = _edges(page, width, height)
     tables = _find_tables(edges, width, height, content.warnings, number) if edges else []
     exclude = []
     for t in sorted(tables, key=lambda t: t.bbox[1]):
@@ -568,4 +579,5 @@ def read_pdf(data: bytes, source: Source) -> Document:
     empty = [p.number for p in pages if p.n_chars == 0]
     if empty:
         warnings.append(f"pages without a text layer: {empty[:20]}")
-    return Document.of(source, n_pages, blocks, furniture, warnings)
+    info = [PageInfo(p.number, "text_layer" if p.n_chars else "none") for p in pages]
+    return Document.of(source, n_pages, blocks, furniture, warnings, pages=info)

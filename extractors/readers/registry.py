@@ -65,7 +65,7 @@ def detect_format(data: bytes, path: str) -> ReaderSpec:
     matches = [spec for spec in readers() if spec.sniff(head, suffix)]
     if not matches:
         # never quote the bytes: the file may be anything (a key, /etc/shadow)
-        raise UnsupportedFormat(f"not a PDF, DOCX or text file (suffix {suffix or 'none'}; the content is no known format)",
+        raise UnsupportedFormat(f"not a PDF, OFD, DOCX, Word/WPS, web page or text file (suffix {suffix or 'none'}; the content is no known format)",
                                 path)
     # several can claim the bytes (a zip may be DOCX or something else): prefer the suffix's owner
     for spec in matches:
