@@ -108,7 +108,8 @@ def parse_clx(clx: bytes) -> list[Piece]:
     lcb = _u32(clx, i + 1)
     body = clx[i + 5:i + 5 + lcb]
     if len(body) < lcb:
-        raise MsDocError(f"the piece table claims {lcb:,} bytes but the table stream holds {len(body):,} (truncated)")
+        raise MsDocError(f"the piece table claims {lcb:,} bytes but only {len(body):,} are left in the table stream "
+                         "(truncated or damaged)")
     n = (lcb - 4) // 12
     if n < 1 or 4 * (n + 1) + 8 * n != lcb:
         raise MsDocError("the piece table's size fits no whole number of pieces")
@@ -310,21 +311,22 @@ def visible_text(text: str) -> str:
     footnote marks go, a non-breaking hyphen is a hyphen. Marks (\\r \\x07 \\x0b
     \\x0c) stay, so the result lines up with the paragraph structure."""
     out: list[str] = []
-    depth_in_code: list[bool] = []  # per open field: still in its code part?
+    fields: list[bool] = []  # per open field: still in its code part?
+    in_code = 0  # open fields in their code part: text inside any of them is code
     for ch in text:
         if ch == "\x13":
-            depth_in_code.append(True)
+            fields.append(True)
+            in_code += 1
         elif ch == "\x14":
-            if depth_in_code:
-                depth_in_code[-1] = False
+            if fields and fields[-1]:
+                fields[-1] = False
+                in_code -= 1
         elif ch == "\x15":
-            if depth_in_code:
-                depth_in_code.pop()
+            if fields:
+                in_code -= fields.pop()
         elif ch in "\r\x07":
             out.append(ch)  # a paragraph mark ends the paragraph even inside a broken field
-        elif depth_in_code and depth_in_code[-1]:
-            continue
-        elif ch in _DROP:
+        elif in_code or ch in _DROP:
             continue
         else:
             out.append("-" if ch == "\x1e" else ch)
@@ -361,8 +363,9 @@ def _grid(rows: list[_Row]) -> tuple[Grid, int]:
     width = min(max(width, 1), MAX_COLUMNS)
     check_size(len(rows), width)
 
-    def col_of(x: int) -> int:
-        return min(range(len(cols)), key=lambda k: abs(cols[k] - x))
+    def col_of(x: int) -> int:  # the nearest column border
+        i = bisect.bisect_left(cols, x)
+        return i if i == 0 or (i < len(cols) and cols[i] - x < x - cols[i - 1]) else i - 1
 
     grid: Grid = []
     for r, row in enumerate(rows):
