@@ -168,6 +168,15 @@ def _run_capped(file: Path, job: str, timeout: float, memory_mb: int):
 
 TIMEOUT_OPTION = typer.Option(120.0, "--timeout", envvar="NOTICES_TIMEOUT_S", min=0.001,
                               help="Per-file time limit in seconds (quarantined as `timeout`).")
+NO_OCR_OPTION = typer.Option(False, "--no-ocr", help="Do not OCR PDF pages without a text layer (a scan is then `no_text_layer`).")
+
+
+def _no_ocr(no_ocr: bool) -> None:
+    """The workers are other processes: they read the setting from the environment they inherit."""
+    if no_ocr:
+        os.environ["NOTICES_OCR"] = "0"
+
+
 MEMORY_OPTION = typer.Option(3072, "--memory-mb", envvar="NOTICES_MEMORY_MB", min=0,
                              help="Per-worker memory cap in MiB, 0 for none (quarantined as `memory_limit`).")
 
@@ -178,6 +187,7 @@ def parse(
     as_json: bool = typer.Option(False, "--json", help="Print the document model as JSON (stable shape, see README)."),
     timeout: float = TIMEOUT_OPTION,
     memory_mb: int = MEMORY_OPTION,
+    no_ocr: bool = NO_OCR_OPTION,
 ) -> None:
     """Show what the reader saw: paragraphs and tables (as grids) with pages.
 
@@ -185,6 +195,7 @@ def parse(
     """
     _one_file(file, "parse")
     _check_environment()
+    _no_ocr(no_ocr)
     doc = _run_capped(file, "parse", timeout, memory_mb)
     if as_json:
         _dump_json({**doc.to_json(), "source_path": display_path(doc.source_path)})
@@ -289,6 +300,7 @@ def ingest(
     chunk_size: int = typer.Option(200, "--chunk-size", min=1, help="Files per commit."),
     timeout: float = TIMEOUT_OPTION,
     memory_mb: int = MEMORY_OPTION,
+    no_ocr: bool = NO_OCR_OPTION,
     wait: bool = typer.Option(False, "--wait", help="If another ingest holds the output, wait for it instead of stopping."),
     follow_symlinks: bool = typer.Option(False, "--follow-symlinks",
                                          help="Follow links to files and folders outside the input folders."),
@@ -310,6 +322,7 @@ def ingest(
     if missing:
         _fail(f"{display_path(missing[0])}: no such file or folder")
     _check_environment()
+    _no_ocr(no_ocr)
     with _logging(quiet, verbose, log_file) as logger:
         _ingest(paths, out, jobs, force, retry_errors, chunk_size, timeout, memory_mb, wait, follow_symlinks, as_json,
                 quiet, logger)
@@ -510,6 +523,7 @@ def extract(
     as_json: bool = typer.Option(False, "--json", help="Print the extraction as JSON."),
     timeout: float = TIMEOUT_OPTION,
     memory_mb: int = MEMORY_OPTION,
+    no_ocr: bool = NO_OCR_OPTION,
 ) -> None:
     """Show what the extractors find in one notice: metadata, rows, body dates.
 
@@ -522,6 +536,7 @@ def extract(
 
     _one_file(file, "extract")
     _check_environment()
+    _no_ocr(no_ocr)
     r = _run_capped(file, "extract", timeout, memory_mb)
     if as_json:
         rows = result_rows(r)

@@ -50,6 +50,13 @@ class NoTextLayer(ReadError):
     code = "no_text_layer"
 
 
+class Timeout(ReadError):
+    """A reader's own time limit (OCR of one page); the worker pool's per-file
+    limit gives the same code without a page."""
+
+    code = "timeout"
+
+
 class CorruptDocx(ReadError):
     code = "corrupt_docx"
 
@@ -89,14 +96,14 @@ ERROR_CODES: dict[str, str] = {
     "legacy_doc": "a legacy Word .doc / WPS file (OLE); convert it or install LibreOffice",
     "corrupt_pdf": "the PDF cannot be parsed (truncated, broken xref, not really a PDF)",
     "encrypted_pdf": "the PDF needs a user password to open",
-    "no_text_layer": "the PDF has pages but no text layer (scanned images); OCR it first",
+    "no_text_layer": "the PDF has no text layer and OCR found no text (blank pages) or is off (`--no-ocr`, `NOTICES_OCR=0`)",
     "corrupt_docx": "the DOCX is not a valid Word package (bad zip, missing word/document.xml)",
     "zip_bomb": "the DOCX would inflate beyond the decompressed-size limit",
     "undecodable_text": "the text file is binary or in no known Chinese encoding",
     "too_large": "the file or one of its tables exceeds a documented size limit",
     "unreadable": "the file system refused to read the file (permission, loop, vanished)",
     "extract_failed": "the document was read but extraction failed (a bug: please report it)",
-    "timeout": "the file took longer than the per-file time limit",
+    "timeout": "the file took longer than the per-file time limit, or one page longer than the per-page OCR limit",
     "memory_limit": "the file needed more memory than the per-worker cap",
     "worker_crashed": "the worker process died while handling the file",
     "file_changed": "the file changed between being found and being read (still being written?)",
@@ -104,11 +111,11 @@ ERROR_CODES: dict[str, str] = {
 }
 
 # Failures that come from the run rather than from the file's bytes: the run's
-# limits and settings, the machine (LibreOffice missing), a crash, a file being
+# limits and settings (--no-ocr), the machine (LibreOffice missing), a crash, a file being
 # written. The next run retries them. The others are facts about the bytes and
 # stay skipped until a new pipeline version (or --retry-errors).
 RETRIED_CODES = frozenset({
-    "unreadable", "too_large", "zip_bomb", "legacy_doc", "timeout", "memory_limit", "worker_crashed",
+    "unreadable", "too_large", "zip_bomb", "legacy_doc", "no_text_layer", "timeout", "memory_limit", "worker_crashed",
     "file_changed", "outside_input",
 })
 

@@ -33,6 +33,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("NOTICES_MAX_CELL_CHARS", 20_000, int, "characters per table cell"),
         Setting("NOTICES_TIMEOUT_S", 120.0, float, "time per file in seconds (`--timeout`)", minimum=0.001),
         Setting("NOTICES_MEMORY_MB", 3072, int, "memory per worker in MiB, 0 for no cap (`--memory-mb`)", minimum=0),
+        Setting("NOTICES_OCR", 1, int, "1 to OCR PDF pages without a text layer, 0 not to (`--no-ocr`)", minimum=0),
+        Setting("NOTICES_OCR_PAGE_TIMEOUT_S", 60.0, float, "time to OCR one page in seconds", minimum=0.001),
         Setting("NOTICES_CONVERT_TIMEOUT_S", 120, int, "time for one LibreOffice conversion in seconds"),
         Setting("NOTICES_SOFFICE", None, str,
                 "LibreOffice to convert .doc/.wps with: a path, or `none` to never use it (default: soffice on the PATH)"),

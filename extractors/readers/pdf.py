@@ -37,7 +37,7 @@ from extractors.readers.layout import clean_text, fix_radicals, is_cjk, is_latin
 from extractors.readers.registry import register
 from extractors.readers.tables import TablePart, check_size, continues, detect_header_rows, number_tables, stitch
 from schemas.document import Block, Cell, Document, PageInfo, Paragraph, Source
-from schemas.errors import CorruptPdf, EncryptedPdf, NoTextLayer, TooLarge
+from schemas.errors import CorruptPdf, EncryptedPdf, NoTextLayer, Timeout, TooLarge
 from schemas.settings import setting
 
 MAX_PAGES = setting("NOTICES_MAX_PAGES")
@@ -550,10 +550,39 @@ def open_pdf(data: bytes, path: str) -> pdfium.PdfDocument:
         raise CorruptPdf(f"pdfium cannot open it: {msg}", path) from None
 
 
+def _ocr_off_reason() -> str | None:
+    """Why pages without text will not be OCR'd, or None when they will be."""
+    if not setting("NOTICES_OCR"):
+        return "OCR is off (--no-ocr, NOTICES_OCR=0)"
+    from extractors.readers import ocr
+
+    try:
+        ocr.engine()
+    except ocr.OcrUnavailable as e:
+        return f"OCR is unavailable ({e})"
+    return None
+
+
+def _ocr(page, number: int, n_pages: int, path: str):
+    """OCR one page without text, under the per-page time limit. The limit is
+    checked when the page is done: onnxruntime cannot be interrupted mid-run,
+    and the worker pool's per-file limit is the hard stop for a page that hangs."""
+    from extractors.readers import ocr
+
+    limit = setting("NOTICES_OCR_PAGE_TIMEOUT_S")
+    done = ocr.ocr_page(page, number)
+    if done.seconds > limit:
+        raise Timeout(f"OCR of page {number} of {n_pages} took {done.seconds:.1f} s, over the {limit:g} s "
+                      f"per-page limit (NOTICES_OCR_PAGE_TIMEOUT_S)", path)
+    return done
+
+
 @register("pdf", (".pdf",), sniff_pdf, priority=0)
 def read_pdf(data: bytes, source: Source) -> Document:
     path = source.path
     pdf = open_pdf(data, path)
+    ocr_off: str | None = None  # decided at the first page without text
+    ocred: dict[int, float | None] = {}  # page number -> OCR confidence
     try:
         n_pages = len(pdf)
         if n_pages == 0:
@@ -567,17 +596,43 @@ def read_pdf(data: bytes, source: Source) -> Document:
             except pdfium.PdfiumError as e:
                 raise CorruptPdf(f"page {i + 1} cannot be loaded: {e}", path) from None
             try:
-                pages.append(read_page(page, i + 1))
+                content = read_page(page, i + 1)
+                if content.n_chars == 0:
+                    if ocr_off is None and not ocred:
+                        ocr_off = _ocr_off_reason() or ""
+                    if not ocr_off:
+                        done = _ocr(page, i + 1, n_pages, path)
+                        content = done.content
+                        ocred[i + 1] = done.confidence
+                pages.append(content)
             finally:
                 page.close()
     finally:
         pdf.close()
     if sum(p.n_chars for p in pages) == 0:
-        raise NoTextLayer(f"no text layer on any of its {n_pages} pages (scanned images?)", path)
+        if ocred:
+            raise NoTextLayer(f"no text layer on any of its {n_pages} pages and OCR found no text (blank pages?)", path)
+        raise NoTextLayer(f"no text layer on any of its {n_pages} pages (scanned images?); {ocr_off}", path)
     blocks, furniture = assemble(pages)
     warnings = [w for p in pages for w in p.warnings]
-    empty = [p.number for p in pages if p.n_chars == 0]
+    if ocred:
+        scores = [c for c in ocred.values() if c is not None]
+        mean = f"mean confidence {sum(scores) / len(scores):.2f}" if scores else "no text found"
+        warnings.append(f"pages read by OCR: {_page_list(list(ocred))} ({mean})")
+    empty = [p.number for p in pages if p.n_chars == 0 and p.number not in ocred]
     if empty:
-        warnings.append(f"pages without a text layer: {empty[:20]}")
-    info = [PageInfo(p.number, "text_layer" if p.n_chars else "none") for p in pages]
+        warnings.append(f"pages without a text layer: {empty[:20]}" + (f"; {ocr_off}" if ocr_off else ""))
+    info = [PageInfo(p.number, "ocr", None if ocred[p.number] is None else round(ocred[p.number], 4))
+            if p.number in ocred else PageInfo(p.number, "text_layer" if p.n_chars else "none") for p in pages]
     return Document.of(source, n_pages, blocks, furniture, warnings, pages=info)
+
+
+def _page_list(numbers: list[int]) -> str:
+    """[1, 2, 3, 5] -> "1-3, 5": a 300-page scan's warning stays one short line."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
