@@ -61,6 +61,10 @@ class CorruptDocx(ReadError):
     code = "corrupt_docx"
 
 
+class CorruptOfd(ReadError):
+    code = "corrupt_ofd"
+
+
 class ZipBomb(ReadError):
     code = "zip_bomb"
 
@@ -98,7 +102,8 @@ ERROR_CODES: dict[str, str] = {
     "encrypted_pdf": "the PDF needs a user password to open",
     "no_text_layer": "the PDF has no text layer and OCR found no text (blank pages) or is off (`--no-ocr`, `NOTICES_OCR=0`)",
     "corrupt_docx": "the DOCX is not a valid Word package (bad zip, missing word/document.xml)",
-    "zip_bomb": "the DOCX would inflate beyond the decompressed-size limit",
+    "corrupt_ofd": "the OFD is not a valid package (bad zip, no OFD.xml, broken XML, a page that is not there)",
+    "zip_bomb": "the DOCX or OFD package would inflate beyond the decompressed-size limit",
     "undecodable_text": "the text file is binary or in no known Chinese encoding",
     "too_large": "the file or one of its tables exceeds a documented size limit",
     "unreadable": "the file system refused to read the file (permission, loop, vanished)",

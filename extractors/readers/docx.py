@@ -41,7 +41,10 @@ _RUN_CONTAINERS = {qn(t) for t in ("w:hyperlink", "w:ins", "w:smartTag", "w:fldS
 
 
 def sniff_zip(head: bytes, suffix: str) -> bool:
-    return head.startswith(b"PK\x03\x04")
+    from extractors.readers.ofd import has_ofd_root
+
+    # an OFD package is a zip too; leave it to the OFD reader whatever its name
+    return head.startswith(b"PK\x03\x04") and not has_ofd_root(head)
 
 
 def _is_hidden(run) -> bool:

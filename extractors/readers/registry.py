@@ -56,7 +56,7 @@ def supported_suffixes() -> set[str]:
 
 def _load_builtin() -> None:
     # importing the modules runs their @register decorators
-    from extractors.readers import docx, legacy, pdf, text  # noqa: F401
+    from extractors.readers import docx, legacy, ofd, pdf, text  # noqa: F401
 
 
 def detect_format(data: bytes, path: str) -> ReaderSpec:
