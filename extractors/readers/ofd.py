@@ -71,9 +71,16 @@ def has_ofd_root(head: bytes) -> bool:
     return head.startswith(_LOCAL_HEADER) and any(n.lower() == "ofd.xml" for n in zip_head_names(head))
 
 
+def _office_part(name: str) -> bool:
+    return name == "[Content_Types].xml" or name.startswith(("word/", "xl/", "ppt/", "_rels/"))
+
+
 def sniff_ofd(head: bytes, suffix: str) -> bool:
-    # an .ofd zip is ours even when OFD.xml is missing: it is then a corrupt OFD
-    return has_ofd_root(head) or (suffix == ".ofd" and head.startswith(_LOCAL_HEADER))
+    # an .ofd zip is ours even when OFD.xml is missing (a corrupt OFD), unless
+    # it shows Office parts: then it is a DOCX (or XLSX) given the wrong name
+    if has_ofd_root(head):
+        return True
+    return suffix == ".ofd" and head.startswith(_LOCAL_HEADER) and not any(map(_office_part, zip_head_names(head)))
 
 
 # ----------------------------------------------------------------------------- the package
@@ -102,12 +109,15 @@ class _Package:
         if real is None:
             raise CorruptOfd(f"{what} {name} is not in the package", self.path)
         try:
-            raw = self.zf.read(real)
-            return etree.fromstring(raw, _PARSER)
+            root = etree.fromstring(self.zf.read(real), _PARSER)
         except etree.XMLSyntaxError as e:
             raise CorruptOfd(f"{what} {name} is not well-formed XML: {e}", self.path) from None
         except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:  # bad CRC, truncated data
             raise CorruptOfd(f"{what} {name} cannot be inflated: {e}", self.path) from None
+        if root.getroottree().docinfo.doctype:
+            # OFD never declares a DTD; one is there for entity tricks (XXE, billion laughs)
+            raise CorruptOfd(f"{what} {name} declares a DTD, which OFD does not use", self.path)
+        return root
 
 
 def resolve(base_dir: str, loc: str) -> str:
@@ -237,7 +247,8 @@ def advance_widths(glyphs: list[Glyph]) -> dict[tuple[str, str], float]:
     """Each (font, character)'s advance in em: the smallest step seen after it.
     Steps only add letter-spacing and word gaps to the advance, never take from
     it, so the smallest is the glyph's own width (OFD keeps widths in the font
-    file, which we do not read)."""
+    file, which we do not read). A smallest step wider than any glyph of its
+    kind (1 em for Latin, 1.1 em for CJK) only ever saw gaps: not kept."""
     best: dict[tuple[str, str], float] = {}
     for g in glyphs:
         if g.advance is not None and g.advance > 0 and g.size > 0:
@@ -245,7 +256,7 @@ def advance_widths(glyphs: list[Glyph]) -> dict[tuple[str, str], float]:
             key = (g.font, g.text)
             if em < best.get(key, math.inf):
                 best[key] = em
-    return best
+    return {k: em for k, em in best.items() if em <= (1.1 if _nominal(k[1]) == 1.0 else 1.0)}
 
 
 def to_chars(glyphs: list[Glyph]) -> list[pdf.Char]:
@@ -256,7 +267,7 @@ def to_chars(glyphs: list[Glyph]) -> list[pdf.Char]:
     for g in glyphs:
         if g.text in "\r\n":
             continue
-        em = min(widths.get((g.font, g.text), _nominal(g.text)), 1.5)
+        em = widths.get((g.font, g.text), _nominal(g.text))
         w = em * g.size
         if g.advance is not None and g.advance > 0:
             w = min(w, g.advance)
