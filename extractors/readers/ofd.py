@@ -413,14 +413,27 @@ def page_refs(doc_root, doc_dir: str) -> list[PageRef]:
     return [PageRef(i + 1, resolve(doc_dir, p.get("BaseLoc") or "")) for i, p in enumerate(found)]
 
 
-def _used_templates(pkg: _Package, page_root, ref: PageRef, doc_root, doc_dir: str) -> list:
-    by_id = {t.get("ID"): resolve(doc_dir, t.get("BaseLoc") or "") for t in doc_root.iter(_q("TemplatePage"))}
+def template_locs(doc_root, doc_dir: str) -> dict[str, str]:
+    """TemplatePage ID -> its package path."""
+    return {t.get("ID"): resolve(doc_dir, t.get("BaseLoc") or "") for t in doc_root.iter(_q("TemplatePage"))}
+
+
+def _templates(pkg: _Package, page_root, number: int, locs: dict[str, str], cache: dict) -> list:
+    """The parsed templates a page draws on (each parsed once per file)."""
     out = []
     for t in page_root.iter(_q("Template")):
-        loc = by_id.get(t.get("TemplateID"))
-        if loc and pkg.has(loc):  # a missing template is decoration lost, not the text
-            out.append(pkg.xml(loc, f"page {ref.number}'s template"))
+        loc = locs.get(t.get("TemplateID"))
+        if not loc or not pkg.has(loc):
+            continue  # a missing template loses decoration, not the page's text
+        if loc not in cache:
+            cache[loc] = pkg.xml(loc, f"page {number}'s template")
+        out.append(cache[loc])
     return out
+
+
+def _default_box(doc_root) -> tuple[float, float, float, float] | None:
+    common = doc_root.find(_q("CommonData"))
+    return box(_text(common, "PhysicalBox")) if common is not None else None
 
 
 def doc_root_loc(pkg: _Package) -> str:
@@ -450,7 +463,7 @@ def read_ofd(data: bytes, source: Source) -> Document:
     doc_loc = doc_root_loc(pkg)
     doc_dir = posixpath.dirname(doc_loc)
     doc_root = pkg.xml(doc_loc, "the document")
-    default_box = box(_text(doc_root.find(_q("CommonData")), "PhysicalBox")) if doc_root.find(_q("CommonData")) is not None else None
+    default_box, locs, cache = _default_box(doc_root), template_locs(doc_root, doc_dir), {}
     refs = page_refs(doc_root, doc_dir)
     if not refs:
         raise CorruptOfd(f"{doc_loc} lists no pages", path)
@@ -459,12 +472,12 @@ def read_ofd(data: bytes, source: Source) -> Document:
     pages, images = [], 0
     for ref in refs:
         root = pkg.xml(ref.loc, f"page {ref.number}'s content")
-        parts = page_parts([root, *_used_templates(pkg, root, ref, doc_root, doc_dir)])
+        parts = page_parts([root, *_templates(pkg, root, ref.number, locs, cache)])
         images += parts.images
         width, height = page_size(root, default_box)
         pages.append(pdf.build_page(ref.number, width, height, to_chars(parts.glyphs), parts.edges))
     if sum(p.n_chars for p in pages) == 0:
-        raise NoTextLayer(f"no text on any of its {len(pages)} pages (scanned images?)", path)
+        raise NoTextLayer(f"no text on any of its {len(pages)} pages (scanned images? OFD pages are not OCR'd)", path)
     blocks, furniture = pdf.assemble(pages)
     warnings = [w for p in pages for w in p.warnings]
     note = ignored_note(images, _signatures(pkg))
