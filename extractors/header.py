@@ -17,7 +17,7 @@ from extractors import vocab
 from extractors.vocab import alternation
 
 from extractors.dates import normalize
-from extractors.info_block import is_info_line, labelled_fields
+from extractors.info_block import is_info_line, is_no_value, labelled_fields
 from extractors.units import UNIT_SUFFIX, _split_outside_brackets
 from schemas.document import Document, Paragraph, Table
 from schemas.records import DocNumber, NoticeMeta
@@ -123,7 +123,7 @@ def find_info_block(doc: Document) -> tuple[dict[str, tuple[str, str]], set[int]
                 if not labelled_fields(nxt) and len(nxt) <= 120:
                     value = nxt.strip()
                     used.add(i + 1)
-            if value and field not in fields:
+            if value and field not in fields and not is_no_value(value):
                 fields[field] = (label, value)
     return fields, used
 

@@ -52,6 +52,16 @@ def labelled_fields(text: str) -> list[tuple[str, str, str]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _no_value() -> frozenset[str]:
+    return frozenset(vocab.words("info_block.toml", "no_value.words"))
+
+
+def is_no_value(value: str) -> bool:
+    """A placeholder where the field has no value: 无, 暂无, —."""
+    return value.strip() in _no_value()
+
+
 def is_info_line(text: str) -> bool:
     """Does the line hold a label of the information block?"""
     return bool(_label_pattern().search(to_simplified(text)))

@@ -50,6 +50,12 @@ class NoTextLayer(ReadError):
     code = "no_text_layer"
 
 
+class NoContent(ReadError):
+    """A web page (or MHTML archive) with no text in its body."""
+
+    code = "no_content"
+
+
 class Timeout(ReadError):
     """A reader's own time limit (OCR of one page); the worker pool's per-file
     limit gives the same code without a page."""
@@ -96,11 +102,12 @@ class OutputError(Exception):
 # code -> one-line meaning, for the README.
 ERROR_CODES: dict[str, str] = {
     "empty_file": "the file has zero bytes",
-    "unsupported_format": "the bytes are not PDF, DOCX or text (whatever the suffix says)",
+    "unsupported_format": "the bytes are no format we read: PDF, OFD, DOCX, Word/WPS, web page, text (whatever the suffix says)",
     "legacy_doc": "a legacy Word .doc / WPS file (OLE); convert it or install LibreOffice",
     "corrupt_pdf": "the PDF cannot be parsed (truncated, broken xref, not really a PDF)",
     "encrypted_pdf": "the PDF needs a user password to open",
     "no_text_layer": "the PDF has no text layer and OCR found no text (blank pages) or is off (`--no-ocr`, `NOTICES_OCR=0`)",
+    "no_content": "the web page (HTML, MHTML) has no text in its body",
     "corrupt_docx": "the DOCX is not a valid Word package (bad zip, missing word/document.xml)",
     "corrupt_ofd": "the OFD is not a valid package (bad zip, no OFD.xml, broken XML, a page that is not there)",
     "zip_bomb": "the DOCX or OFD package would inflate beyond the decompressed-size limit",

@@ -35,6 +35,7 @@ class ReaderSpec:
 
 _REGISTRY: dict[str, ReaderSpec] = {}
 SNIFF_BYTES = 4096
+FALLBACK_PRIORITY = 100  # the text reader's: it claims whatever decodes as text
 
 
 def register(format: str, suffixes: tuple[str, ...], sniff: SniffFn, priority: int = 0):
@@ -56,7 +57,7 @@ def supported_suffixes() -> set[str]:
 
 def _load_builtin() -> None:
     # importing the modules runs their @register decorators
-    from extractors.readers import docx, legacy, ofd, pdf, text  # noqa: F401
+    from extractors.readers import docx, html, legacy, ofd, pdf, text  # noqa: F401
 
 
 def detect_format(data: bytes, path: str) -> ReaderSpec:
@@ -67,11 +68,13 @@ def detect_format(data: bytes, path: str) -> ReaderSpec:
         # never quote the bytes: the file may be anything (a key, /etc/shadow)
         raise UnsupportedFormat(f"not a PDF, OFD, DOCX, Word/WPS, web page or text file (suffix {suffix or 'none'}; the content is no known format)",
                                 path)
-    # several can claim the bytes (a zip may be DOCX or something else): prefer the suffix's owner
-    for spec in matches:
+    # several can claim the bytes (a zip may be DOCX or something else): prefer the suffix's owner,
+    # unless it is the fallback (a web page saved as .txt is still a web page)
+    specific = [spec for spec in matches if spec.priority < FALLBACK_PRIORITY] or matches
+    for spec in specific:
         if suffix in spec.suffixes:
             return spec
-    return matches[0]
+    return specific[0]
 
 
 def read_bytes(data: bytes, path: str, sha256: str | None = None) -> Document:

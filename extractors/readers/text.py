@@ -34,7 +34,7 @@ from extractors.readers.layout import (
     remove_artifact_spaces,
     strip_inline_noise,
 )
-from extractors.readers.registry import register
+from extractors.readers.registry import FALLBACK_PRIORITY, register
 from extractors.vocab import alternation
 from extractors.readers.tables import (
     TablePart,
@@ -537,7 +537,7 @@ def parse_text(text: str) -> tuple[list[Block], list[Paragraph]]:
     return number_tables(blocks), furniture
 
 
-@register("txt", (".txt", ".text"), sniff_text, priority=100)
+@register("txt", (".txt", ".text"), sniff_text, priority=FALLBACK_PRIORITY)
 def read_text(data: bytes, source: Source) -> Document:
     text, encoding = decode_text(data, source.path)
     blocks, furniture = parse_text(text)
