@@ -14,6 +14,7 @@ a merged cell's text in every grid position). So:
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import replace
 
@@ -301,18 +302,161 @@ def _page_count(zf: zipfile.ZipFile) -> int | None:
     return int(m.group(1)) if m else None
 
 
+# ----------------------------------------------------------------------------- broken packages
+
+_REL = re.compile(rb"<Relationship\b[^>]*?/>|<Relationship\b[^>]*?>.*?</Relationship>", re.S)
+_ATTR = re.compile(rb"""\b(Target|TargetMode)\s*=\s*["']([^"']*)["']""")
+_WML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+# the content types Word writes, for rebuilding a [Content_Types].xml that is missing or broken
+_PART_TYPES = {
+    "word/document.xml": _WML + "document.main+xml", "word/styles.xml": _WML + "styles+xml",
+    "word/settings.xml": _WML + "settings+xml", "word/fontTable.xml": _WML + "fontTable+xml",
+    "word/numbering.xml": _WML + "numbering+xml", "word/footnotes.xml": _WML + "footnotes+xml",
+    "word/endnotes.xml": _WML + "endnotes+xml", "word/webSettings.xml": _WML + "webSettings+xml",
+    "word/comments.xml": _WML + "comments+xml", "word/theme/theme1.xml": "application/vnd.openxmlformats-officedocument.theme+xml",
+    "docProps/core.xml": "application/vnd.openxmlformats-package.core-properties+xml",
+    "docProps/app.xml": "application/vnd.openxmlformats-officedocument.extended-properties+xml",
+}
+_EXTENSION_TYPES = {
+    "rels": "application/vnd.openxmlformats-package.relationships+xml", "xml": "application/xml",
+    "png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg", "gif": "image/gif", "bmp": "image/bmp",
+    "tif": "image/tiff", "tiff": "image/tiff", "emf": "image/x-emf", "wmf": "image/x-wmf", "bin": "application/octet-stream",
+}
+
+
+def _content_types(names: set[str]) -> bytes:
+    """A [Content_Types].xml for the parts the package holds."""
+    exts = sorted({n.rsplit(".", 1)[-1].lower() for n in names if "." in n.rsplit("/", 1)[-1]})
+    rows = [f'<Default Extension="{e}" ContentType="{_EXTENSION_TYPES.get(e, "application/octet-stream")}"/>'
+            for e in exts]
+    for name in sorted(names):
+        kind = _PART_TYPES.get(name)
+        if kind is None and re.fullmatch(r"word/(header|footer)\d*\.xml", name):
+            kind = _WML + ("header+xml" if "header" in name else "footer+xml")
+        if kind:
+            rows.append(f'<Override PartName="/{name}" ContentType="{kind}"/>')
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            + "".join(rows) + "</Types>").encode("utf-8")
+
+
+_EMPTY_RELS = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+               b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>')
+
+
+def _parses(xml: bytes) -> bool:
+    from lxml import etree
+
+    try:
+        etree.fromstring(xml)
+        return True
+    except etree.XMLSyntaxError:
+        return False
+
+
+def _rels_base(rels_name: str) -> str:
+    """word/_rels/document.xml.rels -> word/ (targets are relative to the part's folder)."""
+    folder = rels_name.rsplit("_rels/", 1)[0]
+    return folder
+
+
+def _resolve(base: str, target: str) -> str:
+    import posixpath
+
+    target = target.split("#", 1)[0]
+    joined = target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
+    return posixpath.normpath(joined)
+
+
+def repair_package(zf: zipfile.ZipFile) -> tuple[bytes, list[str]]:
+    """The package with what Word and WPS silently skip taken out: relationships to
+    parts that are not there (an image linked to ../NULL) and a content-types part
+    that does not parse. Returns the new package and what was changed."""
+    names = {i.filename for i in zf.infolist()}
+    changes: list[str] = []
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zout:
+        for info in zf.infolist():
+            body = zf.read(info.filename)
+            if info.filename.endswith(".rels") and not _parses(body):
+                body = _EMPTY_RELS
+                changes.append(f"{info.filename} does not parse: its relationships dropped")
+            elif info.filename.endswith(".rels"):
+                base = _rels_base(info.filename)
+                dropped = 0
+
+                def keep(m: re.Match) -> bytes:
+                    nonlocal dropped
+                    attrs = dict((k.decode(), v.decode("utf-8", "replace")) for k, v in _ATTR.findall(m.group(0)))
+                    if attrs.get("TargetMode", "").lower() == "external" or "Target" not in attrs:
+                        return m.group(0)
+                    if _resolve(base, attrs["Target"]) in names:
+                        return m.group(0)
+                    dropped += 1
+                    return b""
+
+                body = _REL.sub(keep, body)
+                if dropped:
+                    changes.append(f"{dropped} relationship(s) in {info.filename} to parts that are not in the package")
+            elif info.filename == "[Content_Types].xml" and not _parses(body):
+                body = _content_types(names)
+                changes.append("[Content_Types].xml does not parse: rebuilt")
+            zout.writestr(zipfile.ZipInfo(info.filename, info.date_time), body)  # never zf's own info: writestr changes it
+        if "[Content_Types].xml" not in names:
+            zout.writestr("[Content_Types].xml", _content_types(names))
+            changes.append("[Content_Types].xml is missing: rebuilt")
+    return out.getvalue(), changes
+
+
+def _open_repaired(zf: zipfile.ZipFile, error: Exception, path: str):
+    """Open a package python-docx refused, as Word and WPS do: repaired, else the
+    body alone from word/document.xml. Only a document.xml that does not parse is corrupt."""
+    from docx.oxml import parse_xml
+
+    why = f"{type(error).__name__}: {error}"
+    repaired, changes = repair_package(zf)
+    if changes:
+        try:
+            return open_docx(io.BytesIO(repaired)), [f"repaired to read it ({'; '.join(changes)})"]
+        except MemoryError:
+            raise
+        except Exception:
+            pass
+    try:
+        element = parse_xml(zf.read("word/document.xml"))
+    except MemoryError:
+        raise
+    except Exception as e:
+        if _out_of_memory(zf, e):
+            raise MemoryError("parsing word/document.xml needed more memory than the cap") from None
+        raise CorruptDocx(f"word/document.xml cannot be parsed: {type(e).__name__}: {e}", path) from None
+    if element.find(qn("w:body")) is None:
+        raise CorruptDocx(f"python-docx cannot open it ({why}) and word/document.xml has no body", path)
+    return _BodyOnly(element), [f"read word/document.xml alone: the package around it is broken ({why[:200]})"]
+
+
+class _BodyOnly:
+    """What read_docx needs of a python-docx Document, when only the body could be read."""
+
+    class _Part:
+        rels: dict = {}
+
+    def __init__(self, element) -> None:
+        self.element = element
+        self.part = self._Part()
+
+
 @register("docx", (".docx", ".docm", ".dotx"), sniff_zip, priority=10)
 def read_docx(data: bytes, source: Source) -> Document:
     path = source.path
     zf = _check_zip(data, path)
+    repairs: list[str] = []
     try:
         doc = open_docx(io.BytesIO(data))
     except MemoryError:
         raise
     except Exception as e:  # python-docx raises KeyError/ValueError/XMLSyntaxError on broken parts
-        if _out_of_memory(zf, e):
-            raise MemoryError("parsing word/document.xml needed more memory than the cap") from None
-        raise CorruptDocx(f"python-docx cannot open it: {type(e).__name__}: {e}", path) from None
+        doc, repairs = _open_repaired(zf, e, path)
     walker = _Walker()
     walker.body(doc.element.body)
     furniture: list[Paragraph] = []
@@ -323,4 +467,5 @@ def read_docx(data: bytes, source: Source) -> Document:
                 t = _clean_para(_paragraph_text(p))
                 if t:
                     furniture.append(Paragraph(t, kind=kind))
-    return Document.of(source, _page_count(zf), number_tables(walker.blocks), furniture, walker.warnings[:20])
+    return Document.of(source, _page_count(zf), number_tables(walker.blocks), furniture,
+                       [*repairs, *walker.warnings[:20]])
