@@ -85,6 +85,19 @@ def image_only_pdf(path: Path) -> Path:
     return path
 
 
+def scanned_page_pdf(path: Path) -> Path:
+    """The first page of a scanned sample (samples/scans): an image with text, read by OCR."""
+    import pypdfium2
+
+    src = pypdfium2.PdfDocument(ROOT / "samples" / "scans" / SEED_PDF.name)
+    out = pypdfium2.PdfDocument.new()
+    out.import_pages(src, [0])
+    out.save(path)
+    out.close()
+    src.close()
+    return path
+
+
 def gbk_text(path: Path) -> Path:
     path.write_bytes(SEED_TXT.read_text(encoding="utf-8").encode("gbk"))
     return path
@@ -129,27 +142,9 @@ def docx_without_document_xml(path: Path) -> Path:
 
 
 def legacy_doc(path: Path) -> Path:
-    """A real Word 97 .doc where LibreOffice can make one, else OLE-looking junk."""
-    from extractors.readers.legacy import soffice
-
-    if soffice():
-        import subprocess
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            subprocess.run([soffice(), f"-env:UserInstallation=file://{tmp}/p", "--headless", "--convert-to", "doc",
-                            "--outdir", tmp, str(SEED_DOCX)], capture_output=True, timeout=300)
-            made = Path(tmp) / (SEED_DOCX.stem + ".doc")
-            if made.exists():
-                path.write_bytes(made.read_bytes())
-                return path
-    return ole_junk(path)
-
-
-def legacy_doc_expected() -> str:
-    from extractors.readers.legacy import soffice
-
-    return "ok" if soffice() else "legacy_doc"
+    """A real Word 97 .doc: the seed DOCX as LibreOffice saved it (samples/build_doc.py)."""
+    path.write_bytes((ROOT / "samples" / "formats" / (SEED_DOCX.stem + ".doc")).read_bytes())
+    return path
 
 
 def ole_junk(path: Path) -> Path:
@@ -298,7 +293,8 @@ CORPUS = {
     "broken_xref.pdf": (broken_xref_pdf, "ok"),  # pdfium rebuilds a broken xref: the text is readable
     "encrypted.pdf": (encrypted_pdf, "encrypted_pdf"),
     "owner_password_only.pdf": (owner_password_pdf, "ok"),
-    "scanned.pdf": (image_only_pdf, "no_text_layer"),
+    "scanned.pdf": (image_only_pdf, "no_text_layer"),  # a box and no text: OCR finds none either
+    "scanned_page.pdf": (scanned_page_pdf, "ok"),  # no text layer, text in the image: OCR reads it
     "gbk.txt": (gbk_text, "ok"),
     "gb18030.txt": (gb18030_text, "ok"),
     "utf16_bom.txt": (utf16_bom_text, "ok"),
@@ -306,8 +302,8 @@ CORPUS = {
     "really_a_docx.pdf": (docx_named_pdf, "ok"),
     "not_a_zip.docx": (docx_not_a_zip, "corrupt_docx"),
     "no_document_xml.docx": (docx_without_document_xml, "corrupt_docx"),
-    "legacy.doc": (legacy_doc, legacy_doc_expected()),
-    "kingsoft.wps": (ole_junk, "legacy_doc"),
+    "legacy.doc": (legacy_doc, "ok"),  # LibreOffice where installed, else the built-in Word 97 reader
+    "kingsoft.wps": (ole_junk, "legacy_doc"),  # OLE magic, no readable container: neither path reads it
     "zip_bomb.docx": (zip_bomb, "zip_bomb"),
     "gridspan_two.docx": (gridspan_not_a_number, "ok"),
     "gridspan_billion.docx": (gridspan_huge, "ok"),

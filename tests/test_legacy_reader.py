@@ -203,3 +203,17 @@ def test_pieces_out_of_order_are_refused():
     body = struct.pack("<3i", 0, 10, 5) + struct.pack("<HIH", 0, 0x40000000, 0) * n
     with pytest.raises(msdoc.MsDocError, match="out of order"):
         msdoc.parse_clx(b"\x02" + struct.pack("<I", len(body)) + body)
+
+
+def test_hidden_runs_are_dropped():
+    """001's DOCX hides Word's 窗体顶端 form markers (w:vanish); the .doc keeps
+    them as text marked hidden (sprmCFVanish), which the reader drops."""
+    ole = olefile.OleFileIO(io.BytesIO((FORMATS / "001_cbaf9ffe1ea5b1b9.doc").read_bytes()))
+    wd = ole.openstream("WordDocument").read()
+    fib = msdoc.parse_fib(wd)
+    table = ole.openstream(fib.table_stream).read()
+    main = msdoc.main_text(wd, msdoc.parse_clx(table[fib.fc_clx:fib.fc_clx + fib.lcb_clx]), fib.ccp_text)
+    assert "窗体顶端" in main.text
+    shown = msdoc.hide(main, msdoc.hidden_ranges(wd, table, fib))
+    assert "窗体顶端" not in shown.text and len(shown.text) == len(main.text)
+    assert shown.text.count("\r") == main.text.count("\r")

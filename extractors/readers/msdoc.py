@@ -1,12 +1,14 @@
-"""Our own reader of the Word 97-2003 binary format (MS-DOC), the last resort.
+"""Our own reader of the Word 97-2003 binary format (MS-DOC).
 
-legacy.py tries LibreOffice, then the msdoc2docx converter; this module reads
-what both refuse, straight from the streams olefile hands over:
+legacy.py uses it where LibreOffice is absent or fails. It reads the streams
+olefile hands over:
 
 * the FIB at the start of the WordDocument stream: flags (encrypted, which
   table stream), the main text's length (ccpText), where the piece table
   (CLX) and the paragraph properties (PlcBtePapx) are;
 * the piece table: the text in CP order, each piece 8-bit (cp1252) or UTF-16LE;
+* the character properties (CHPX in FKP pages) for hidden text and deleted
+  revisions, which are dropped;
 * the paragraph properties (PAPX in FKP pages) of each paragraph mark: in a
   table (sprmPFInTable / sprmPItap), a row end (sprmPFTtp), and on a row end
   the row's cell borders and merges (sprmTDefTable, sprmTVertMerge) and
@@ -15,7 +17,7 @@ what both refuse, straight from the streams olefile hands over:
   \\x0c page or section break, fields \\x13 code \\x14 result \\x15 (the result
   is kept), \\x01 / \\x08 objects dropped.
 
-Formatting (runs, hidden text, styles), headers and footers, footnotes and
+Styles (a style that hides text, say), headers and footers, footnotes and
 text boxes are not read. Every count read from the file is checked against
 the bytes that are there, so a hostile file costs at most a pass over itself.
 """
@@ -49,6 +51,8 @@ class Fib:
     lcb_clx: int
     fc_papx: int
     lcb_papx: int
+    fc_chpx: int = 0
+    lcb_chpx: int = 0
 
 
 WORD97_NFIB = 0xC0  # Word 6.0 and 95 files have nFib 101-105: another layout
@@ -76,12 +80,13 @@ def parse_fib(wd: bytes) -> Fib:
 
     fc_clx, lcb_clx = pair(33)
     fc_papx, lcb_papx = pair(13)
+    fc_chpx, lcb_chpx = pair(12)
     return Fib(
         n_fib=_u16(wd, 2),
         encrypted=bool(flags & 0x0100),
         table_stream="1Table" if flags & 0x0200 else "0Table",
         ccp_text=struct.unpack_from("<i", wd, _FIB_LW + 12)[0],
-        fc_clx=fc_clx, lcb_clx=lcb_clx, fc_papx=fc_papx, lcb_papx=lcb_papx,
+        fc_clx=fc_clx, lcb_clx=lcb_clx, fc_papx=fc_papx, lcb_papx=lcb_papx, fc_chpx=fc_chpx, lcb_chpx=lcb_chpx,
     )
 
 
@@ -300,6 +305,75 @@ def papx_index(wd: bytes, table: bytes, fib: Fib) -> PapxIndex:
     return PapxIndex([r[0] for r in runs], runs)
 
 
+# ----------------------------------------------------------------------------- hidden text
+
+SPRM_VANISH, SPRM_RMARK_DEL = 0x083C, 0x0800
+
+
+def _chpx_hides(grpprl: bytes) -> bool:
+    """Is a run hidden (sprmCFVanish) or a deleted revision (sprmCFRMarkDel)?
+    0x81 is "the opposite of the style", which for body styles means on."""
+    return any(sprm in (SPRM_VANISH, SPRM_RMARK_DEL) and op[0] in (0x01, 0x81) for sprm, op in iter_sprms(grpprl))
+
+
+def _chpx_fkp_hidden(page: bytes) -> list[tuple[int, int]]:
+    """(first fc, end fc) of the hidden runs of one 512-byte ChpxFkp."""
+    crun = page[511]
+    if 4 * (crun + 1) + crun > 511:
+        return []
+    fcs = struct.unpack_from(f"<{crun + 1}I", page, 0)
+    out = []
+    for i in range(crun):
+        off = 2 * page[4 * (crun + 1) + i]
+        if off and off < 511 and _chpx_hides(page[off + 1:min(off + 1 + page[off], 511)]):
+            out.append((fcs[i], fcs[i + 1]))
+    return out
+
+
+def hidden_ranges(wd: bytes, table: bytes, fib: Fib) -> list[tuple[int, int]]:
+    """The stream ranges of hidden and deleted text (PlcBteChpx), as a sorted
+    union of disjoint ranges, so marking them costs one pass over the text."""
+    plc = table[fib.fc_chpx:fib.fc_chpx + fib.lcb_chpx]
+    n = (len(plc) - 4) // 8
+    if n < 1:
+        return []
+    pns = struct.unpack_from(f"<{n}I", plc, 4 * (n + 1))
+    runs: list[tuple[int, int]] = []
+    for pn in sorted({p & 0x3FFFFF for p in pns}):
+        page = wd[pn * 512:(pn + 1) * 512]
+        if len(page) == 512:
+            runs.extend(r for r in _chpx_fkp_hidden(page) if r[0] < r[1])
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(runs):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def hide(main: MainText, ranges: list[tuple[int, int]]) -> MainText:
+    """The text with hidden characters turned into NULs (dropped later), so
+    text positions still map to stream offsets. Paragraph and cell marks stay:
+    the table structure hangs on them."""
+    if not ranges:
+        return main
+    chars = list(main.text)
+    starts = [a for a, _ in ranges]
+    ends = main.starts[1:] + [len(chars)]
+    for s, e, piece in zip(main.starts, ends, main.pieces):
+        w = 1 if piece.compressed else 2
+        lo, hi = piece.fc, piece.fc + (e - s) * w
+        i = max(bisect.bisect_right(starts, lo) - 1, 0)
+        while i < len(ranges) and ranges[i][0] < hi:
+            a, b = ranges[i]
+            for k in range(s + max(0, -(-(a - lo) // w)), s + min(e - s, -(-(b - lo) // w))):
+                if chars[k] not in "\r\x07":
+                    chars[k] = "\x00"
+            i += 1
+    return MainText("".join(chars), main.starts, main.pieces)
+
+
 # ----------------------------------------------------------------------------- characters
 
 
@@ -472,5 +546,5 @@ def read_streams(wd: bytes, table: bytes, fib: Fib) -> tuple[list[Block], list[s
     clx = table[fib.fc_clx:fib.fc_clx + fib.lcb_clx]
     if fib.lcb_clx == 0 or len(clx) < fib.lcb_clx:
         raise MsDocError(f"the piece table lies outside the {fib.table_stream} stream (truncated or damaged)")
-    main = main_text(wd, parse_clx(clx), fib.ccp_text)
+    main = hide(main_text(wd, parse_clx(clx), fib.ccp_text), hidden_ranges(wd, table, fib))
     return build_blocks(main, papx_index(wd, table, fib))
