@@ -33,6 +33,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfplumber.table import TableFinder
 
+from extractors.readers import borderless
 from extractors.readers.layout import clean_text, fix_radicals, is_cjk, is_latin_word_char, is_page_number, join_wrapped
 from extractors.readers.registry import register
 from extractors.readers.tables import TablePart, check_size, continues, detect_header_rows, number_tables, stitch
@@ -358,9 +359,13 @@ def _index(vals: list[float], v: float, tol: float = 2.0) -> int | None:
     return None
 
 
+def _inside(c: Char, boxes: list[tuple[float, float, float, float]]) -> bool:
+    return any(b[0] <= c.cx <= b[2] and b[1] <= c.cy <= b[3] for b in boxes)
+
+
 def _lines(chars: list[Char], page_no: int, exclude: list[tuple[float, float, float, float]]) -> list[Line]:
     """Printed lines outside the tables, top to bottom."""
-    outside = [c for c in chars if not any(b[0] <= c.cx <= b[2] and b[1] <= c.cy <= b[3] for b in exclude)]
+    outside = [c for c in chars if not _inside(c, exclude)]
     lines = []
     for ln in _cluster_lines(outside):
         text = clean_text(_line_text(ln))
@@ -400,6 +405,15 @@ def build_page(number: int, width: float, height: float, chars: list[Char], edge
         grid, xs = _grid(t, chars, number)
         content.tables.append(PageTable(TablePart(grid, number, None, xs), t.bbox))
         exclude.append(t.bbox)
+    # tables without ruling lines, from word positions, outside the ruled ones
+    outside = [c for c in chars if not _inside(c, exclude)] if exclude else chars
+    found = borderless.find_tables(_cluster_lines(outside), number)
+    for f in found:
+        content.tables.append(PageTable(f.part, f.bbox))
+        exclude.append(f.bbox)
+    if found:
+        content.tables.sort(key=lambda t: t.bbox[1])
+        content.warnings.append(f"page {number}: {len(found)} table(s) found without ruling lines (from word positions)")
     content.lines = _lines(chars, number, exclude)
     return content
 
