@@ -49,7 +49,8 @@ def test_doc_reads_as_its_docx(path, builtin):
     assert shapes(doc) == shapes(ref)
     assert [t.header_texts() for t in doc.tables()] == [t.header_texts() for t in ref.tables()]
     for mine, theirs in zip(doc.tables(), ref.tables()):
-        assert [mine.row_texts(r) for r in range(len(mine.rows))] == [theirs.row_texts(r) for r in range(len(theirs.rows))]
+        assert [mine.row_texts(r) for r in range(len(mine.rows))] == \
+            [theirs.row_texts(r) for r in range(len(theirs.rows))]
     paras, ref_paras = [p.text for p in doc.paragraphs()], [p.text for p in ref.paragraphs()]
     assert len(paras) == len(ref_paras)
     assert fuzz.ratio("\n".join(paras), "\n".join(ref_paras)) >= 98
@@ -189,12 +190,12 @@ def test_line_breaks_wrap_text():
 
 
 def test_table_rows_are_guessed_from_cell_marks_without_properties():
-    text = "前言\ra\x07b\x07\x07c\x07d\x07\x07后记\r"
+    text = "前言\ra\x07b\x07\x07c\x07d\x07\x07e\x07\x07\x07后记\r"  # e's row has an empty cell
     main = msdoc.MainText(text, [0], [msdoc.Piece(0, len(text), 0, True)])
     blocks, warnings = msdoc.build_blocks(main, msdoc.PapxIndex())
     assert [type(b) for b in blocks] == [Paragraph, Table, Paragraph]
     table = blocks[1]
-    assert [[c.text for c in row] for row in table.header + table.rows] == [["a", "b"], ["c", "d"]]
+    assert [[c.text for c in row] for row in table.header + table.rows] == [["a", "b"], ["c", "d"], ["e", ""]]
     assert warnings and "guessed" in warnings[0]
 
 
@@ -217,3 +218,12 @@ def test_hidden_runs_are_dropped():
     shown = msdoc.hide(main, msdoc.hidden_ranges(wd, table, fib))
     assert "窗体顶端" not in shown.text and len(shown.text) == len(main.text)
     assert shown.text.count("\r") == main.text.count("\r")
+
+
+def test_a_table_over_the_cell_limit_is_too_large(monkeypatch):
+    monkeypatch.setattr(msdoc, "MAX_TABLE_CELLS", 10)
+    text = "x\x07\x07" * 50
+    main = msdoc.MainText(text, [0], [msdoc.Piece(0, len(text), 0, True)])
+    with pytest.raises(NoticeError) as info:
+        msdoc.build_blocks(main, msdoc.PapxIndex())
+    assert info.value.code == "too_large"

@@ -24,12 +24,14 @@ the bytes that are there, so a hostile file costs at most a pass over itself.
 from __future__ import annotations
 
 import bisect
+import re
 import struct
 from dataclasses import dataclass, field
 
 from extractors.readers.layout import clean_text, is_noise_line, join_wrapped
-from extractors.readers.tables import MAX_CELL_CHARS, TablePart, check_size, stitch
+from extractors.readers.tables import MAX_CELL_CHARS, MAX_TABLE_CELLS, TablePart, check_size, stitch
 from schemas.document import Block, Cell, Grid, Paragraph
+from schemas.errors import TooLarge
 
 MAX_COLUMNS = 64  # Word allows 63 cells in a row
 
@@ -158,7 +160,10 @@ def main_text(wd: bytes, pieces: list[Piece], ccp_text: int) -> MainText:
         n = min(piece.cp_end, limit) - piece.cp_start
         width = 1 if piece.compressed else 2
         raw = wd[piece.fc:piece.fc + n * width]
-        text = raw.decode("cp1252", "replace") if piece.compressed else raw[: len(raw) // 2 * 2].decode("utf-16-le", "replace")
+        if piece.compressed:
+            text = raw.decode("cp1252", "replace")
+        else:
+            text = raw[: len(raw) // 2 * 2].decode("utf-16-le", "replace")
         if not text:
             continue
         starts.append(length)
@@ -377,6 +382,7 @@ def hide(main: MainText, ranges: list[tuple[int, int]]) -> MainText:
 # ----------------------------------------------------------------------------- characters
 
 
+_MARKS = re.compile("[\r\x07]")  # paragraph and cell marks: where paragraphs end
 _DROP = {"\x00", "\x01", "\x02", "\x03", "\x04", "\x05", "\x08", "\x1f"}
 
 
@@ -502,15 +508,14 @@ def build_blocks(main: MainText, papx: PapxIndex) -> tuple[list[Block], list[str
         rows, cells, cell_parts = [], [], []
 
     start = 0
-    for k, ch in enumerate(text):
-        if ch not in "\r\x07":
-            continue
+    for mark in _MARKS.finditer(text):
+        k, ch = mark.start(), mark.group()
         raw = visible_text(text[start:k])
         start = k + 1
         props = papx.at(main.fc_at(k))
         if props is None:
             guessed = guessed or ch == "\x07"
-            props = ParaProps(in_table=ch == "\x07", row_end=ch == "\x07" and not raw and not cell_parts and bool(cells))
+            props = _guess_props(ch, raw, cells, cell_parts, rows)
         para = clean_paragraph(raw)
         if not props.in_table:
             end_table()
@@ -522,6 +527,8 @@ def build_blocks(main: MainText, papx: PapxIndex) -> tuple[list[Block], list[str
                 cells.append(_join(cell_parts + [para]))
             rows.append(_Row(cells, props.row))
             cells, cell_parts = [], []
+            if len(rows) > MAX_TABLE_CELLS:  # before building a grid of them
+                raise TooLarge(f"a table of more than {MAX_TABLE_CELLS:,} rows is over the cell limit")
         elif ch == "\x07":
             cells.append(_join(cell_parts + [para]))
             cell_parts = []
@@ -531,6 +538,15 @@ def build_blocks(main: MainText, papx: PapxIndex) -> tuple[list[Block], list[str
     if guessed:
         warnings.append("some paragraph properties are missing: table rows were guessed from the cell marks")
     return blocks, warnings
+
+
+def _guess_props(ch: str, raw: str, cells: list[str], cell_parts: list[str], rows: list[_Row]) -> ParaProps:
+    """A mark without properties: \\x07 ends a cell; an empty \\x07 right after a
+    cell ends the row, once the row has as many cells as the table's first."""
+    if ch != "\x07":
+        return ParaProps()
+    width = len(rows[0].cells) if rows else 0
+    return ParaProps(in_table=True, row_end=not raw and not cell_parts and len(cells) >= max(width, 1))
 
 
 def _join(parts: list[str]) -> str:
