@@ -16,6 +16,7 @@ the same line grouping and paragraph rebuilding (pdf.build_page).
 """
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from extractors.readers import pdf as pdf_reader
+from extractors.readers.layout import is_cjk
 from extractors.readers.pdf import Char
 
 # 150 dpi is what office scanners default to: 10.5 pt table text is ~22 px high,
@@ -33,10 +35,23 @@ RENDER_DPI = 150
 # the detector sees the page at most this many pixels on its longer side: 960 is
 # ~3x faster than the page's full 150 dpi size and finds the same lines on A4
 DET_SIDE = 960
+MAX_CLOSED_GAP = 0.8  # in character heights: see _line_chars
 MIN_TEXT_SCORE = 0.5  # lines the recogniser is less sure of are noise (stamps, specks)
 DARK = 160  # grey level below which a pixel is ink, for ruling lines (JPEG blurs thin lines)
 MIN_RULE_PT = 30.0  # a ruling is longer than any character stroke (a CJK character is ~10-16 pt)
 MAX_RULE_THICK_PT = 3.0  # and thinner than a stroke of bold text
+
+# misreadings with one sure reading, fixed character for character (boxes stay):
+# the dashes of a "— 3 —" page number read as 一 or -, so it would not be taken for
+# page furniture; the closing bracket of a document number 〔2022〕 read as ] or 】
+_PAGE_NUMBER = re.compile(r"[-—一–_~]{1,2}\s*\d{1,4}\s*[-—一–_~]{1,2}")
+_DOC_NUMBER_CLOSE = re.compile(r"〔(?:19|20)\d\d([\]】)）])")
+_DOC_NUMBER_OPEN = re.compile(r"([\[【(（])(?:19|20)\d\d〕")
+
+# the recogniser often gives ASCII punctuation where Chinese text has full-width
+# forms ("各县(市、区）", "部门:"); next to a CJK character the full-width form is
+# the one meant (an ASCII one stays between digits or Latin: "16:00", "a.b")
+_FULL_WIDTH = {"(": "（", ")": "）", ":": "：", ";": "；", ",": "，", "?": "？", "!": "！"}
 
 _engine = None
 
@@ -107,8 +122,8 @@ def _line_chars(text: str, box, words, scale: float) -> list[Char]:
     The recogniser's character boxes are loose (a gap here, an overlap there),
     and a gap between two CJK characters would read as a space: within one
     recognised line, spacing is the recogniser's (its text has a space where it
-    saw one), so each character's box is stretched to the next one's and a
-    space in the text becomes a space Char."""
+    saw one), so each character's box is stretched to the next one's (unless
+    the gap is wide) and a space in the text becomes a space Char."""
     compact = "".join(text.split())
     if not words or any(w[2] is None for w in words) or "".join(w[0] for w in words) != compact:
         xs, ys = [p[0] for p in box], [p[1] for p in box]
@@ -118,7 +133,9 @@ def _line_chars(text: str, box, words, scale: float) -> list[Char]:
         xs, ys = [p[0] for p in wbox], [p[1] for p in wbox]
         chars.extend(_split(wtext, min(xs), min(ys), max(xs), max(ys), scale))
     for a, b in zip(chars, chars[1:]):
-        if b.x0 > a.x1:
+        # a gap wider than most of a character is layout (two cells' text in one
+        # detected box, a tab stop): it stays, for the line's spacing rules to see
+        if a.x1 < b.x0 < a.x1 + MAX_CLOSED_GAP * (a.bottom - a.top):
             a.x1 = b.x0
     # a space in the recognised text sits between the characters it separates
     out: list[Char] = []
@@ -143,6 +160,25 @@ def _split(text: str, x0: float, top: float, x1: float, bottom: float, scale: fl
     step = (x1 - x0) / len(glyphs)
     return [Char(ch, (x0 + i * step) / scale, top / scale, (x0 + (i + 1) * step) / scale, bottom / scale)
             for i, ch in enumerate(glyphs)]
+
+
+def _repair(line: list[Char]) -> None:
+    for i, c in enumerate(line):
+        if c.text in _FULL_WIDTH:
+            before = line[i - 1].text if i else ""
+            after = line[i + 1].text if i + 1 < len(line) else ""
+            if is_cjk(before) or is_cjk(after):
+                c.text = _FULL_WIDTH[c.text]
+    text = "".join(c.text for c in line)
+    if _PAGE_NUMBER.fullmatch(text):
+        for c in line:
+            if not c.text.isdigit() and not c.text.isspace():
+                c.text = "—"
+        return
+    for m in _DOC_NUMBER_CLOSE.finditer(text):
+        line[m.start(1)].text = "〕"
+    for m in _DOC_NUMBER_OPEN.finditer(text):
+        line[m.start(1)].text = "〔"
 
 
 def _even_heights(lines: list[list[Char]]) -> None:
@@ -200,6 +236,7 @@ def ocr_page(page, number: int, dpi: int = RENDER_DPI) -> OcrPage:
         for text, box, score, wds in zip(result.txts, result.boxes, result.scores, words):
             line = _line_chars(text, box.tolist(), wds, scale)
             if line:
+                _repair(line)
                 lines.append(line)
                 scores.append((float(score), len(line)))
     _even_heights(lines)
