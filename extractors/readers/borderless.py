@@ -4,7 +4,8 @@ Many notices print a schedule with its columns aligned by whitespace only (or th
 borders are lost: a scan, an OFD without PathObjects). From the glyphs alone:
 
 1. glyphs -> printed lines (pdf._cluster_lines) -> *segments*: runs of glyphs
-   split at gaps wider than GAP_GLYPHS glyph widths;
+   split at gaps wider than GAP_GLYPHS glyph widths (and than the line's
+   usual gap: a letter-spaced line is one segment);
 2. a *run*: consecutive lines, at least two of them with several segments, close
    together vertically;
 3. *columns*: x ranges that the segments of at least two lines cover (left-,
@@ -37,7 +38,10 @@ from extractors.readers.layout import clean_text, is_cjk, join_wrapped
 from extractors.readers.tables import TablePart, check_size, is_header_like
 from schemas.document import Cell
 
-GAP_GLYPHS = 1.5  # a gap wider than this many glyph widths separates two cells on a line
+# a gap wider than this many glyph widths separates two cells on a line: cells
+# padded 5 pt a side leave about one glyph of 10.5 pt between their texts
+GAP_GLYPHS = 0.9
+USUAL_GAPS = 3.0  # ... and wider than this many times the line's usual gap between glyphs
 RUN_GAP = 2.0  # lines further apart than this many glyph heights are not one table
 MIN_COVER = 2  # a column is x covered by the text of at least this many lines
 MIN_PLAIN_COLS = 3  # without a header row, a table needs this many columns ...
@@ -68,12 +72,22 @@ def glyph_size(chars: list) -> float:
     return statistics.median(c.bottom - c.top for c in sized) if sized else 1.0
 
 
+def glyph_width(chars: list) -> float:
+    """A line's glyph width: the median width of its CJK glyphs."""
+    sized = [c for c in chars if is_cjk(c.text)] or chars
+    return statistics.median(c.x1 - c.x0 for c in sized) if sized else 1.0
+
+
 def segments(line: list) -> list[Segment]:
-    """A printed line cut at gaps wider than GAP_GLYPHS glyphs; spaces are gaps."""
+    """A printed line cut at gaps wider than GAP_GLYPHS glyph widths and wider
+    than USUAL_GAPS times the line's usual gap (a letter-spaced line, "联 系 人",
+    is one segment); spaces are gaps."""
     glyphs = [c for c in line if not c.text.isspace()]
     if not glyphs:
         return []
-    limit = GAP_GLYPHS * glyph_size(glyphs)
+    gaps = [b.x0 - a.x1 for a, b in zip(glyphs, glyphs[1:])]
+    usual = max(statistics.median(gaps), 0.0) if gaps else 0.0
+    limit = max(GAP_GLYPHS * glyph_width(glyphs), USUAL_GAPS * usual)
     runs = [[glyphs[0]]]
     for a, b in zip(glyphs, glyphs[1:]):
         if b.x0 - a.x1 > limit:
@@ -256,9 +270,10 @@ def _centre(group: list[ColLine]) -> float:
     return (group[0].top + max(cl.bottom for cl in group)) / 2
 
 
-def assign(col: list[ColLine], centres: list[float], gap: float) -> list[tuple[int, list[ColLine]]]:
+def assign(col: list[ColLine], centres: list[float], tops: list[float], gap: float) -> list[tuple[int, list[ColLine]]]:
     """A column's lines as contiguous groups, each given to a row in increasing
-    order, so that each group is centred on its row: min sum |centre - row centre|.
+    order, so that each group is centred on its row or starts at its top (cells
+    are centred or top-aligned): min sum of min(|centre - row centre|, |top - row top|).
     Lines across a blank gap are never one cell, and a cell holds no other row's
     centre (a row's cells are centred on it and lie within it). Returns (row, lines) pairs."""
     n = len(col)
@@ -287,7 +302,7 @@ def assign(col: list[ColLine], centres: list[float], gap: float) -> list[tuple[i
                 if not cands:
                     continue
                 c0, pr = min(cands)
-                cost = c0 + abs(gc - centres[r])
+                cost = c0 + min(abs(gc - centres[r]), abs(top - tops[r]))
                 if cost < best[j].get(r, (inf,))[0]:
                     best[j][r] = (cost, i, pr)
     if not best[n]:  # cannot happen with two candidate rows; keep every line anyway
@@ -322,6 +337,7 @@ def grid_of(lines: list[list[Segment]], cols: list[tuple[float, float]], size: f
     per = column_lines(lines, cols)
     key, cells = key_rows(per, size)
     centres = [_centre(g) for g in cells]
+    tops = [g[0].top for g in cells]
     check_size(len(centres), len(cols))
     texts: list[list[list[ColLine]]] = [[[] for _ in cols] for _ in centres]
     for r, g in enumerate(cells):
@@ -330,7 +346,7 @@ def grid_of(lines: list[list[Segment]], cols: list[tuple[float, float]], size: f
     for k, col in enumerate(per):
         if k == key:
             continue
-        for r, group in assign(col, centres, gap):
+        for r, group in assign(col, centres, tops, gap):
             texts[r][k].extend(group)
     grid = [_row(row, page) for row in texts]
     glyphs = [s for ln in lines for s in ln]
