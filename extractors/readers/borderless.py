@@ -249,7 +249,9 @@ def _blocks(col: list[ColLine], gap: float) -> list[list[ColLine]]:
 def blank_gap(per: list[list[ColLine]], size: float) -> float:
     """A vertical gap wider than this between two lines of a column is a blank
     between cells, not the leading between wrapped lines."""
-    gaps = [b.top - a.bottom for col in per for a, b in zip(col, col[1:])]
+    # the leading is the usual gap among those under a glyph's height (wider ones
+    # are blanks already, and sparse columns have more of them than lines)
+    gaps = [g for col in per for a, b in zip(col, col[1:]) if (g := b.top - a.bottom) < size]
     usual = statistics.median(gaps) if gaps else 0.0
     return max(1.5 * max(usual, 0.0) + 0.3 * size, 0.6 * size)
 
