@@ -141,6 +141,18 @@ def test_with_ocr_off_a_scan_is_no_text_layer_and_a_mixed_pdf_lists_its_empty_pa
     assert any("pages without a text layer: [2, 4]" in w and "OCR is off" in w for w in doc.warnings)
 
 
+def test_without_the_ocr_engine_a_scan_is_no_text_layer_saying_why(monkeypatch):
+    from extractors.readers import ocr
+
+    def missing():
+        raise ocr.OcrUnavailable("ModuleNotFoundError: No module named 'rapidocr'")
+
+    monkeypatch.setattr(ocr, "engine", missing)
+    with pytest.raises(NoticeError) as info:
+        read_document(SCANS / f"{SEEDS[4]}.pdf")
+    assert info.value.code == "no_text_layer" and "OCR is unavailable (ModuleNotFoundError" in info.value.message
+
+
 def test_no_ocr_reaches_the_worker_processes(monkeypatch):
     from typer.testing import CliRunner
 

@@ -72,6 +72,7 @@ def engine():
     global _engine
     if _engine is None:
         try:
+            import onnxruntime  # noqa: F401  rapidocr imports its engine only on the first page
             import rapidocr
             from rapidocr import RapidOCR
         except Exception as e:  # ImportError, or a broken native library (cv2, onnxruntime)
@@ -99,14 +100,6 @@ def engine():
         })
         _engine = RapidOCR(params=params)
     return _engine
-
-
-def available() -> bool:
-    try:
-        engine()
-        return True
-    except OcrUnavailable:
-        return False
 
 
 def render(page, dpi: int = RENDER_DPI) -> np.ndarray:
