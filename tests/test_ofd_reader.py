@@ -165,6 +165,15 @@ def test_entities_are_refused():
     assert (e.code, e.message) == ("corrupt_ofd", "page 1's content Doc_0/Pages/Page_0/Content.xml declares a DTD, which OFD does not use")
 
 
+def test_absurd_numbers_are_skipped():
+    # 1e308 mm overflowed to inf in points and broke rounding in the layout
+    assert ofd.numbers("1e308 inf nan 2 x -3") == [2.0, -3.0]
+    huge = page(text(20, 30, "正文内容。", size=4).replace('Boundary="20 30', 'Boundary="1e308 1e308'),
+                text(20, 60, "第二段。", size=4, ctm="1e300 0 0 1e300 0 0"))
+    doc = read(minimal([huge]))
+    assert "第二段。" in doc.text()
+
+
 # ----------------------------------------------------------------------------- format detection
 
 

@@ -136,15 +136,20 @@ def _text(el, tag: str) -> str | None:
 # ----------------------------------------------------------------------------- numbers
 
 
+# no page measures a kilometre: larger numbers (1e308) are skipped, so sums and
+# products of coordinates stay finite
+MAX_COORD = 1e6
+
+
 def numbers(s: str | None) -> list[float]:
-    """A space-separated list of numbers; what is not a number is skipped."""
+    """A space-separated list of numbers; what is not a sane number is skipped."""
     out = []
     for tok in (s or "").split():
         try:
             v = float(tok)
         except ValueError:
             continue
-        if math.isfinite(v):
+        if math.isfinite(v) and abs(v) <= MAX_COORD:
             out.append(v)
     return out
 
@@ -164,9 +169,9 @@ def deltas(s: str | None, n: int) -> list[float | None]:
     i = 0
     while i < len(toks) and len(out) < n:
         if toks[i] == "g" and i + 2 < len(toks):
-            count, value = numbers(toks[i + 1]), numbers(toks[i + 2])
-            if count and value:
-                out.extend([value[0]] * min(int(max(count[0], 0)), n - len(out)))
+            count, value = _count(toks[i + 1]), numbers(toks[i + 2])
+            if value:
+                out.extend([value[0]] * min(count, n - len(out)))
             i += 3
             continue
         v = numbers(toks[i])
@@ -174,6 +179,15 @@ def deltas(s: str | None, n: int) -> list[float | None]:
             out.append(v[0])
         i += 1
     return out + [None] * (n - len(out))
+
+
+def _count(tok: str) -> int:
+    """The N of "g N v": a whole number of glyphs, 0 when it is none."""
+    try:
+        v = float(tok)
+    except ValueError:
+        return 0
+    return int(v) if math.isfinite(v) and v > 0 else 0
 
 
 Matrix = tuple[float, float, float, float, float, float]
