@@ -12,7 +12,9 @@ layer of the same page of the original PDF:
 * characters correct = 1 - Levenshtein distance / characters of the truth,
   over all pages (errors summed), with the worst pages listed;
 * pages per second = 1 / median seconds per page (render, OCR, rulings, layout),
-  warm: one page is read before timing, so model loading is not counted.
+  warm: one page is read before timing, so model loading is not counted; and
+  the median CPU seconds per page, which other load on the machine does not
+  stretch (onnxruntime runs on one thread: see extractors/readers/ocr.py).
 
     python bench/ocr.py [--files 002,004] [--pages 10]
 """
@@ -63,6 +65,7 @@ def main() -> None:
 
     errors = truth_chars = 0
     seconds: list[float] = []
+    cpu: list[float] = []
     per_page: list[tuple[float, str]] = []
     for scan in scans:
         original = pypdfium2.PdfDocument(SAMPLES / scan.name)
@@ -70,9 +73,10 @@ def main() -> None:
         n = len(scanned) if not args.pages else min(args.pages, len(scanned))
         for i in range(n):
             truth = page_text(read_page(original[i], i + 1))
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             done = ocr.ocr_page(scanned[i], i + 1)
             seconds.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
             got = page_text(done.content)
             dist = Levenshtein.distance(truth, got)
             errors += dist
@@ -88,7 +92,8 @@ def main() -> None:
           f"{errors:,} edits)")
     print("worst pages: " + ", ".join(f"{name} {acc:.1%}" for acc, name in sorted(per_page)[:5]))
     print(f"speed: {1 / median:.2f} pages/s (median {median:.2f} s a page, "
-          f"min {min(seconds):.2f}, max {max(seconds):.2f})")
+          f"min {min(seconds):.2f}, max {max(seconds):.2f}); CPU {statistics.median(cpu):.2f} s a page "
+          f"(median; what a busy machine cannot stretch)")
 
 
 if __name__ == "__main__":
