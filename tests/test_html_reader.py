@@ -177,6 +177,22 @@ def test_a_page_laid_out_in_one_big_table_is_read_as_its_text():
     assert t.row_texts(0) == ["1", "市教育局", "4月14日"]
 
 
+LAYOUTS = [
+    # a menu column beside a short notice
+    "<table><tr><td><a href='/a'>通知公告</a><br><a href='/b'>政策文件</a><br><a href='/c'>规划计划</a></td>"
+    "<td>" + NOTICE + "</td></tr></table>",
+    # a heading and the notice in one cell, a date in the other
+    "<table><tr><td><h2>关于开展政府开放日活动的通知</h2>" + NOTICE + "</td><td>2022-03-14</td></tr></table>",
+]
+
+
+@pytest.mark.parametrize("markup", LAYOUTS)
+def test_a_two_column_layout_table_is_text_not_a_table(markup):
+    doc = read_html(page("<div>" + markup + "</div>"))
+    assert "为深入推进政务公开，现将有关事项通知如下。" in texts(doc)
+    assert not list(doc.tables())
+
+
 @pytest.mark.parametrize("span", ["999999999", "1e9", "-3", "two", ""])
 def test_absurd_spans_are_clamped_not_obeyed(span):
     table = f"<table><tr><td>序号</td><td colspan='{span}'>单位</td></tr><tr><td>1</td><td rowspan='{span}'>市教育局</td></tr></table>"

@@ -412,7 +412,7 @@ def _cells(tr) -> list:
 
 def _is_layout_table(tbl) -> bool:
     """A table that lays out a page, not one of data: one column, or a cell that
-    holds another table or a whole article."""
+    holds another table, a whole article, headings or a menu."""
     rows = _rows(tbl)
     if not rows:
         return True
@@ -423,6 +423,11 @@ def _is_layout_table(tbl) -> bool:
         for c in _cells(tr):
             if c.find(".//table") is not None or _count(c.text_content()) > 800:
                 return True
+            if any(c.iter("h1", "h2", "h3", "ul", "ol")) or sum(1 for _ in c.iter("p")) >= 4:
+                return True  # a cell that holds a page's parts: headings, menus, an article
+            links = [_count(a.text_content()) for a in c.iter("a")]
+            if len(links) >= 3 and sum(links) > 0.5 * _count(c.text_content()):
+                return True  # a menu column beside the content
     return False
 
 
