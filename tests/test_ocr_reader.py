@@ -221,6 +221,14 @@ def test_a_recognised_line_keeps_the_recognisers_spaces_and_no_others():
     chars = _line_chars("走进 校园2022", [[0, 0], [200, 0], [200, 30], [0, 30]], words, 1.0)
     assert _line_text(chars) == "走进 校园2022"
     assert [c.text for c in chars] == list("走进 校园2022")
+    # a space the recogniser left out: a gap far wider than the line's others (a table cell's theme)
+    words = [(c, 1, [[x, 0], [x + 18, 0], [x + 18, 20], [x, 20]])
+             for c, x in zip("走进校园共话教育", [0, 19, 38, 57, 90, 109, 128, 147])]
+    assert _line_text(_line_chars("走进校园共话教育", [[0, 0], [165, 0], [165, 20], [0, 20]], words, 1.0)) == "走进校园 共话教育"
+    # ... but not next to punctuation, whose box is half blank
+    words = [(c, 1, [[x, 0], [x + 18, 0], [x + 18, 20], [x, 20]])
+             for c, x in zip("政务服务“一网通办”", [0, 19, 38, 57, 85, 104, 123, 142, 161, 180])]
+    assert _line_text(_line_chars("政务服务“一网通办”", [[0, 0], [198, 0], [198, 20], [0, 20]], words, 1.0)) == "政务服务“一网通办”"
     # no character boxes: the line's box is split evenly
     chars = _line_chars("工作要求", [[0, 0], [80, 0], [80, 20], [0, 20]], None, 2.0)
     assert [(c.text, c.x0, c.x1) for c in chars] == [("工", 0, 10), ("作", 10, 20), ("要", 20, 30), ("求", 30, 40)]

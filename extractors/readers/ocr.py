@@ -36,6 +36,7 @@ RENDER_DPI = 150
 # ~3x faster than the page's full 150 dpi size and finds the same lines on A4
 DET_SIDE = 960
 MAX_CLOSED_GAP = 0.8  # in character heights: see _line_chars
+MIN_SPACE_GAP = 0.33  # in character heights: see _spaced
 MIN_TEXT_SCORE = 0.5  # lines the recogniser is less sure of are noise (stamps, specks)
 DARK = 160  # grey level below which a pixel is ink, for ruling lines (JPEG blurs thin lines)
 MIN_RULE_PT = 30.0  # a ruling is longer than any character stroke (a CJK character is ~10-16 pt)
@@ -52,6 +53,8 @@ _DOC_NUMBER_OPEN = re.compile(r"([\[【(（])(?:19|20)\d\d〕")
 # forms ("各县(市、区）", "部门:"); next to a CJK character the full-width form is
 # the one meant (an ASCII one stays between digits or Latin: "16:00", "a.b")
 _FULL_WIDTH = {"(": "（", ")": "）", ":": "：", ";": "；", ",": "，", "?": "？", "!": "！"}
+
+_IDEOGRAPH = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 _engine = None
 
@@ -129,6 +132,7 @@ def _line_chars(text: str, box, words, scale: float) -> list[Char]:
     for wtext, _, wbox in words:
         xs, ys = [p[0] for p in wbox], [p[1] for p in wbox]
         chars.extend(_split(wtext, min(xs), min(ys), max(xs), max(ys), scale))
+    text = _spaced(text, chars)
     for a, b in zip(chars, chars[1:]):
         # a gap wider than most of a character is layout (two cells' text in one
         # detected box, a tab stop): it stays, for the line's spacing rules to see
@@ -146,6 +150,37 @@ def _line_chars(text: str, box, words, scale: float) -> list[Char]:
             out.append(chars[i])
             i += 1
     return out + chars[i:]
+
+
+def is_ideograph(ch: str) -> bool:
+    """A Han character, not CJK punctuation (whose box is half blank)."""
+    return bool(_IDEOGRAPH.fullmatch(ch))
+
+
+def _spaced(text: str, chars: list[Char]) -> str:
+    """The recognised text with a space where the recogniser left out the one
+    printed between two CJK characters ("走进校园 共话教育" in a table cell): a
+    gap wider than a third of the line's height and four times its usual gap.
+    Gaps next to punctuation are the punctuation's own blank half; a justified
+    body line's gaps are all wide, so its usual gap keeps them from counting."""
+    if len(chars) < 5 or len(chars) != len("".join(text.split())):
+        return text
+    height = statistics.median(c.bottom - c.top for c in chars)
+    gaps = [b.x0 - a.x1 for a, b in zip(chars, chars[1:])]
+    usual = max(statistics.median(gaps), 0.0)
+    out, k = [], 0  # k: index of the next non-space character of text
+    for ch in text.strip():
+        if ch.isspace():
+            out.append(ch)
+            continue
+        if 0 < k < len(chars) and out and not out[-1].isspace():
+            a, b = chars[k - 1], chars[k]
+            if (is_ideograph(a.text) and is_ideograph(b.text)
+                    and b.x0 - a.x1 > max(MIN_SPACE_GAP * height, 4 * usual + 0.1 * height)):
+                out.append(" ")
+        out.append(ch)
+        k += 1
+    return "".join(out)
 
 
 def _split(text: str, x0: float, top: float, x1: float, bottom: float, scale: float) -> list[Char]:
