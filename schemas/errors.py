@@ -103,7 +103,7 @@ class OutputError(Exception):
 ERROR_CODES: dict[str, str] = {
     "empty_file": "the file has zero bytes",
     "unsupported_format": "the bytes are no format we read: PDF, OFD, DOCX, Word/WPS, web page, text (whatever the suffix says)",
-    "legacy_doc": "a legacy Word .doc / WPS file (OLE); convert it or install LibreOffice",
+    "legacy_doc": "a legacy Word .doc / WPS (OLE) file that neither LibreOffice nor the built-in Word 97-2003 reader can read: encrypted, Word 6/95, damaged, or not a Word document (.xls, .ppt, .msg, Works .wps)",
     "corrupt_pdf": "the PDF cannot be parsed (truncated, broken xref, not really a PDF)",
     "encrypted_pdf": "the PDF needs a user password to open",
     "no_text_layer": "the PDF has no text layer and OCR found no text (blank pages) or is off (`--no-ocr`, `NOTICES_OCR=0`)",
