@@ -160,13 +160,18 @@ def is_ideograph(ch: str) -> bool:
 def _spaced(text: str, chars: list[Char]) -> str:
     """The recognised text with a space where the recogniser left out the one
     printed between two CJK characters ("走进校园 共话教育" in a table cell): a
-    gap wider than a third of the line's height and four times its usual gap.
+    gap wider than a third of the line's height and four times the line's usual
+    gap between Han characters.
     Gaps next to punctuation are the punctuation's own blank half; a justified
     body line's gaps are all wide, so its usual gap keeps them from counting."""
     if len(chars) < 5 or len(chars) != len("".join(text.split())):
         return text
     height = statistics.median(c.bottom - c.top for c in chars)
-    gaps = [b.x0 - a.x1 for a, b in zip(chars, chars[1:])]
+    # usual among Han pairs only: a digit run's boxes are split evenly (no gaps) and
+    # would make a letter-spaced label ("联 系 电 话：2173053") look spaced
+    gaps = [b.x0 - a.x1 for a, b in zip(chars, chars[1:]) if is_ideograph(a.text) and is_ideograph(b.text)]
+    if len(gaps) < 4:
+        return text
     usual = max(statistics.median(gaps), 0.0)
     out, k = [], 0  # k: index of the next non-space character of text
     for ch in text.strip():
