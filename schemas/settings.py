@@ -27,8 +27,8 @@ SETTINGS: dict[str, Setting] = {
     s.env: s
     for s in (
         Setting("NOTICES_MAX_FILE_BYTES", 200 * 1024 * 1024, int, "file size in bytes"),
-        Setting("NOTICES_MAX_UNZIPPED_BYTES", 300 * 1024 * 1024, int, "DOCX decompressed size in bytes (zip bombs)"),
-        Setting("NOTICES_MAX_PAGES", 2000, int, "PDF pages"),
+        Setting("NOTICES_MAX_UNZIPPED_BYTES", 300 * 1024 * 1024, int, "DOCX and OFD decompressed size in bytes (zip bombs)"),
+        Setting("NOTICES_MAX_PAGES", 2000, int, "PDF and OFD pages"),
         Setting("NOTICES_MAX_TABLE_CELLS", 200_000, int, "cells per table"),
         Setting("NOTICES_MAX_CELL_CHARS", 20_000, int, "characters per table cell"),
         Setting("NOTICES_TIMEOUT_S", 120.0, float, "time per file in seconds (`--timeout`)", minimum=0.001),
@@ -37,7 +37,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("NOTICES_OCR_PAGE_TIMEOUT_S", 60.0, float, "time to OCR one page in seconds", minimum=0.001),
         Setting("NOTICES_CONVERT_TIMEOUT_S", 120, int, "time for one LibreOffice conversion in seconds"),
         Setting("NOTICES_SOFFICE", None, str,
-                "LibreOffice to convert .doc/.wps with: a path, or `none` to never use it (default: soffice on the PATH)"),
+                "LibreOffice to convert .doc/.wps with: a path, or `none` to use only the built-in Word 97-2003 reader (default: soffice on the PATH)"),
     )
 }
 
