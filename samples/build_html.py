@@ -32,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from build_samples import SEEDS, Para, TableSpec  # noqa: E402
+from build_samples import SEEDS, TableSpec  # noqa: E402
 
 OUT = HERE / "formats"
 GOLD = HERE / "gold"

@@ -23,7 +23,7 @@ from docx.oxml.ns import qn
 
 from extractors.readers.layout import clean_text, is_noise_line, join_wrapped
 from extractors.readers.registry import register
-from extractors.readers.tables import MAX_CELL_CHARS, MAX_TABLE_CELLS, TablePart, check_size, number_tables, stitch
+from extractors.readers.tables import MAX_CELL_CHARS, MAX_TABLE_CELLS, TablePart, fill_unclaimed, number_tables, stitch
 from schemas.document import Block, Cell, Document, Paragraph, Source
 from schemas.errors import CorruptDocx, TooLarge, UnsupportedFormat, ZipBomb
 from schemas.settings import setting
@@ -210,15 +210,7 @@ class _Walker:
             self.cells += len(row)
             if self.cells > MAX_TABLE_CELLS:
                 raise TooLarge(f"more than {MAX_TABLE_CELLS:,} table cells", None)
-        width = max([width] + [len(r) for r in rows])
-        check_size(len(rows), width)
-        for row, cov in zip(rows, covered):
-            while len(row) < width:
-                row.append(None)
-                cov.append(False)
-            for c in range(width):
-                if row[c] is None and not cov[c]:
-                    row[c] = Cell("")  # a grid position no cell claims (gridBefore/After)
+        fill_unclaimed(rows, covered, max([width] + [len(r) for r in rows]))
         if rows:
             self.blocks.append(stitch([TablePart(rows, header_rows=header_rows or None)]))
         for inner in nested:

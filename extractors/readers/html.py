@@ -39,7 +39,7 @@ from extractors import vocab
 from extractors.info_block import labelled_fields
 from extractors.readers.layout import clean_text, is_noise_line, join_wrapped
 from extractors.readers.registry import register
-from extractors.readers.tables import MAX_CELL_CHARS, MAX_TABLE_CELLS, TablePart, check_size, number_tables, stitch
+from extractors.readers.tables import MAX_CELL_CHARS, MAX_TABLE_CELLS, TablePart, fill_unclaimed, number_tables, stitch
 from extractors.readers.text import decode_text
 from schemas.document import Block, Cell, Document, Paragraph, Source
 from schemas.errors import NoContent, TooLarge, UndecodableText
@@ -509,14 +509,7 @@ def _table_grid(tbl, nested: list, flow: _Flow) -> tuple[list[list[Cell | None]]
     width = max((len(row) for row in grid), default=0)
     if width == 0:
         return [], 0
-    check_size(len(grid), width)
-    for row, tk in zip(grid, taken):
-        while len(row) < width:
-            row.append(None)
-            tk.append(False)
-        for k in range(width):
-            if row[k] is None and not tk[k]:
-                row[k] = Cell("")  # a row shorter than the table: browsers leave the place empty
+    fill_unclaimed(grid, taken, width)  # a row shorter than the table: browsers leave the place empty
     if not any(cell is not None and cell.text for row in grid for cell in row):
         return [], 0
     return grid, header_rows

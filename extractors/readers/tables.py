@@ -262,6 +262,20 @@ def make_cell_grid(rows: list[list[str]], page: int | None = None) -> Grid:
             for r in rows]
 
 
+def fill_unclaimed(rows: Grid, covered: list[list[bool]], width: int) -> None:
+    """Pad every row to `width`; a grid position no cell claims (a short row, Word's
+    gridBefore/After) gets an empty cell, one a merge covers stays None. In place: the
+    reader's grid is still being built."""
+    check_size(len(rows), width)
+    for row, cov in zip(rows, covered):
+        while len(row) < width:
+            row.append(None)
+            cov.append(False)
+        for c in range(width):
+            if row[c] is None and not cov[c]:
+                row[c] = Cell("")
+
+
 def check_size(n_rows: int, n_cols: int) -> None:
     if n_rows * n_cols > MAX_TABLE_CELLS:
         raise TooLarge(f"a table of {n_rows} x {n_cols} cells is over the {MAX_TABLE_CELLS:,}-cell limit")
