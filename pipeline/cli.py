@@ -458,6 +458,7 @@ def diff(
     out_file: Optional[Path] = typer.Option(None, "--out", help="Write the changes to FILE: .csv, .parquet or .json."),
     html_file: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML report to FILE."),
     as_json: bool = typer.Option(False, "--json", help="Print the changes as JSON."),
+    exit_code: bool = typer.Option(False, "--exit-code", help="Exit 1 when there are changes, 0 when none (as git diff)."),
 ) -> None:
     """What changed between two notices: units added or dropped, dates moved,
     deadlines earlier or later, tasks reworded, added, removed or moved between units.
@@ -474,8 +475,11 @@ def diff(
         if issuer:
             if not years:
                 _fail("--issuer needs --years OLD_YEAR NEW_YEAR")
-            old_items = d.load_dataset(data, issuer=issuer, year=years[0])
-            new_items = d.load_dataset(data, issuer=issuer, year=years[1])
+            said: list[str] = []
+            old_items = d.load_dataset(data, issuer=issuer, year=years[0], said=said)
+            new_items = d.load_dataset(data, issuer=issuer, year=years[1], said=said)
+            for line in said:
+                _c.err.print(escape(line), highlight=False)
             old_label, new_label = f"{issuer} {years[0]}", f"{issuer} {years[1]}"
         else:
             if not (old and new):
@@ -496,7 +500,13 @@ def diff(
         html_file.write_text(d.to_html(changes, old_label, new_label), encoding="utf-8")
     if as_json:
         _dump_json([asdict(c) for c in changes])
-        return
+    else:
+        _print_changes(d, changes, old_label, new_label)
+    if exit_code and changes:
+        raise typer.Exit(1)
+
+
+def _print_changes(d, changes, old_label: str, new_label: str) -> None:
     c = d.counts(changes)
     console = _c.out
     console.print(f"[bold]{len(changes)} changes[/bold] from {escape(old_label)} to {escape(new_label)}", highlight=False)

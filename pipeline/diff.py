@@ -97,12 +97,47 @@ def _from_rows(items: list[dict], paths: dict[str, str]) -> list[DiffItem]:
     ]
 
 
+# Which copy of a notice ingested in several formats a comparison reads: the one that keeps
+# the most structure (DOCX: real tables and merges), then the fixed layouts, then the rest.
+FORMAT_PREFERENCE = ("docx", "doc", "pdf", "ofd", "html", "txt")
+
+
+def _same_notice_key(n: dict) -> tuple:
+    """Copies of one notice share a document number and title, or, without a number,
+    an issuer and title."""
+    title = _norm(n.get("title"))
+    if n.get("doc_number"):
+        return ("number", _norm(n["doc_number"]), title)
+    return ("issuer", n.get("issuer") or "", title) if title else ("doc", n["doc_id"])
+
+
+def one_copy_each(notices: list[dict]) -> tuple[list[dict], list[str]]:
+    """One notice per group of copies (the preferred format, then the first path), and a
+    line per group that had several, saying which copy was read."""
+    groups: dict[tuple, list[dict]] = {}
+    for n in notices:
+        groups.setdefault(_same_notice_key(n), []).append(n)
+    chosen, said = [], []
+    for copies in groups.values():
+        rank = {f: k for k, f in enumerate(FORMAT_PREFERENCE)}
+        copies = sorted(copies, key=lambda n: (rank.get(n.get("source_format") or "", len(rank)), n["source_path"]))
+        chosen.append(copies[0])
+        if len(copies) > 1:
+            others = ", ".join(Path(c["source_path"]).name for c in copies[1:])
+            said.append(f"{Path(copies[0]['source_path']).name}: one notice in {len(copies)} copies; "
+                        f"compared from its {copies[0].get('source_format')} (also ingested: {others})")
+    return chosen, said
+
+
 def load_dataset(data: str | Path, doc_id: str | None = None, issuer: str | None = None,
-                 year: int | None = None) -> list[DiffItem]:
-    """Items of one notice (a doc_id or its unique prefix) or of an issuer's notices of a year."""
+                 year: int | None = None, said: list[str] | None = None) -> list[DiffItem]:
+    """Items of one notice (a doc_id or its unique prefix) or of an issuer's notices of a
+    year. A notice ingested in several formats counts once (see one_copy_each); what was
+    chosen is appended to `said`."""
     from pipeline.writer import read_table
 
-    notices = read_table(data, "notices", columns=["doc_id", "source_path", "issuer", "year"]).to_pylist()
+    notices = read_table(data, "notices", columns=["doc_id", "source_path", "source_format", "issuer", "year",
+                                                   "title", "doc_number"]).to_pylist()
     if doc_id:
         chosen = [n for n in notices if n["doc_id"].startswith(doc_id.lower())]
         if len(chosen) != 1:
@@ -111,6 +146,9 @@ def load_dataset(data: str | Path, doc_id: str | None = None, issuer: str | None
         chosen = [n for n in notices if n["issuer"] == issuer and n["year"] == year]
         if not chosen:
             raise LookupError(f"no notice of {issuer!r} in {year} in {data}")
+        chosen, notes = one_copy_each(chosen)
+        if said is not None:
+            said.extend(notes)
     ids = {n["doc_id"] for n in chosen}
     items = [r for r in read_table(data, "items").to_pylist() if r["doc_id"] in ids]
     return _from_rows(items, {n["doc_id"]: n["source_path"] for n in chosen})
@@ -120,7 +158,7 @@ def load_side(spec: str, data: str | Path = "output") -> list[DiffItem]:
     """A file path, else a doc_id (or a unique prefix of one) in the dataset."""
     if Path(spec).exists():
         return load_file(spec)
-    if regex.fullmatch(r"[0-9a-fA-F]{6,64}", spec):
+    if regex.fullmatch(r"[0-9a-fA-F]{4,64}", spec):  # a doc_id, or any unique prefix of 4 or more
         return load_dataset(data, doc_id=spec)
     raise LookupError(f"{spec}: not a file, nor a doc_id in {data}")
 

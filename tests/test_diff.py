@@ -182,3 +182,72 @@ def test_html_report_renders_in_headless_chromium(tmp_path):
     assert table[0][0] == "change_type" and len(table) - 1 == len(changes) == 8
     assert {row[0] for row in table[1:]} == {c.change_type for c in changes}
     assert "达州 2022 → 2023" in dom.stdout
+
+
+# --------------------------------------------------------------------------- the dataset side
+
+
+@pytest.fixture(scope="module")
+def three_formats(tmp_path_factory):
+    """000 of 2022 and 2023, each ingested as TXT, DOCX and PDF."""
+    out = tmp_path_factory.mktemp("three_formats")
+    files = [path(folder, "000", fmt) for folder in (SAMPLES, NEXT) for fmt in ("txt", "docx", "pdf")]
+    ingest(files, out=out, jobs=1)
+    return out
+
+
+def test_a_notice_ingested_in_three_formats_is_compared_once(three_formats):
+    said: list[str] = []
+    old = load_dataset(three_formats, issuer="达州市人民政府办公室", year=2022, said=said)
+    new = load_dataset(three_formats, issuer="达州市人民政府办公室", year=2023, said=said)
+    assert sorted(counts(diff(old, new)).items()) == [("date_moved", 3), ("unit_added", 2), ("unit_removed", 2)]
+    assert {Path(i.source_path).suffix for i in old + new} == {".docx"}
+    assert len(said) == 2 and all("one notice in 3 copies; compared from its docx" in line for line in said)
+
+
+ONE_COPY_CASES = [
+    # (notices as the table holds them, the paths chosen)
+    ([{"doc_id": "a", "source_path": "x.txt", "source_format": "txt", "issuer": "甲", "title": "关于A的通知", "doc_number": "甲发〔2022〕1号"},
+      {"doc_id": "b", "source_path": "x.pdf", "source_format": "pdf", "issuer": "甲", "title": "关于A的通知", "doc_number": "甲发〔2022〕1号"}],
+     ["x.pdf"]),
+    # the same title under two document numbers: two notices
+    ([{"doc_id": "a", "source_path": "x.docx", "source_format": "docx", "issuer": "甲", "title": "关于A的通知", "doc_number": "甲发〔2022〕1号"},
+      {"doc_id": "b", "source_path": "y.docx", "source_format": "docx", "issuer": "甲", "title": "关于A的通知", "doc_number": "甲发〔2022〕2号"}],
+     ["x.docx", "y.docx"]),
+    # no document number: issuer and title; spaces and punctuation do not matter
+    ([{"doc_id": "a", "source_path": "x.html", "source_format": "html", "issuer": "甲", "title": "关于A的 通知", "doc_number": None},
+      {"doc_id": "b", "source_path": "x.ofd", "source_format": "ofd", "issuer": "甲", "title": "关于A的通知", "doc_number": None}],
+     ["x.ofd"]),
+    # no title and no number: never merged
+    ([{"doc_id": "a", "source_path": "x.txt", "source_format": "txt", "issuer": "甲", "title": None, "doc_number": None},
+      {"doc_id": "b", "source_path": "y.txt", "source_format": "txt", "issuer": "甲", "title": None, "doc_number": None}],
+     ["x.txt", "y.txt"]),
+]
+
+
+@pytest.mark.parametrize("notices,chosen", ONE_COPY_CASES)
+def test_one_copy_of_each_notice_is_chosen(notices, chosen):
+    from pipeline.diff import one_copy_each
+
+    picked, _ = one_copy_each(notices)
+    assert sorted(n["source_path"] for n in picked) == chosen
+
+
+def test_diff_exit_code_and_doc_id_prefixes(three_formats):
+    from helpers import run_cli
+    from pipeline.writer import read_table
+
+    ids = {Path(n["source_path"]).name: n["doc_id"] for n in read_table(three_formats, "notices").to_pylist()}
+    old, new = ids["000_667d92ae8c820e6e.docx"], ids["000_667d92ae8c820e6e_2023.docx"]
+    changed = run_cli("diff", old[:4], new[:5], "--data", str(three_formats), "--exit-code", "--json")
+    assert changed.returncode == 1, changed.stderr
+    assert len(json.loads(changed.stdout)) == 7
+    same = run_cli("diff", old[:8], ids["000_667d92ae8c820e6e.pdf"], "--data", str(three_formats), "--exit-code")
+    assert same.returncode == 0, same.stderr
+    without = run_cli("diff", old, new, "--data", str(three_formats))
+    assert without.returncode == 0
+    short = run_cli("diff", old[:3], new, "--data", str(three_formats))
+    assert short.returncode == 2 and "not a file, nor a doc_id" in short.stderr
+    by_issuer = run_cli("diff", "--issuer", "达州市人民政府办公室", "--years", "2022", "2023", "--data", str(three_formats),
+                        "--exit-code")
+    assert by_issuer.returncode == 1 and "compared from its docx" in by_issuer.stderr
