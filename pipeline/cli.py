@@ -414,19 +414,74 @@ def _print_summary(s) -> None:
                       "in their bytes (errors table); --retry-errors retries them", highlight=False)
 
 
+AS_OF_HELP = "The table as an earlier run left it: a Delta version number, a run_id, or a time (ISO 8601, UTC)."
+
+
+def _output_folder(out: Path) -> None:
+    if not out.is_dir():
+        _fail(f"{display_path(out)}: no such output folder" if not out.exists() else f"{display_path(out)}: not a folder")
+
+
+def _load_table(out: Path, name: str, as_of: Optional[str], where: Optional[list[str]] = None):
+    from pipeline.export import load, select_rows
+    from pipeline.writer import VersionGone
+
+    try:
+        return select_rows(load(out, name, as_of), where)
+    except VersionGone as e:
+        _fail(str(e))
+    except (KeyError, ValueError) as e:
+        _fail(str(e).strip("'\""))
+
+
+@app.command()
+def export(
+    table: str = typer.Argument(..., help="notices, items, item_units, dates, errors, runs, or flat (items with their notice)."),
+    out_file: Optional[Path] = typer.Option(None, "--out", help="FILE.xlsx, .csv (with a BOM), .jsonl or .parquet; default TABLE.xlsx."),
+    data: Path = typer.Option(Path("output"), "--data", help="Ingest output to read."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    where: Optional[list[str]] = typer.Option(None, "--where", help="COLUMN=VALUE, COLUMN!=VALUE or COLUMN~TEXT; repeat to AND."),
+) -> None:
+    """Write a table of the output (or the flat join staff want) to a file Excel opens.
+
+    Python: pipeline.export.export(out, table, path, as_of=None, where=None) -> rows
+    """
+    from pipeline.export import SUFFIXES, write
+
+    _output_folder(data)
+    target = out_file or Path(f"{table}.xlsx")
+    if target.suffix.lower() not in SUFFIXES:
+        _fail(f"{display_path(target)}: write {', '.join(SUFFIXES)}")
+    rows = _load_table(data, table, as_of, where)
+    try:
+        n = write(rows, target, sheet=table)
+    except OSError as e:
+        _fail(f"{display_path(target)}: cannot write it: {e.strerror or e}", code=4)
+    _c.out.print(f"wrote {n} rows of {escape(table)} to {escape(display_path(target))}", highlight=False)
+
+
 @app.command()
 def history(
     out: Path = typer.Option(Path("output"), "--out", "-o", help="Output root."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help=AS_OF_HELP + " With --table."),
+    table: Optional[str] = typer.Option(None, "--table", help="Show this table (as of --as-of) instead of the runs."),
 ) -> None:
-    """List the ingest runs with the table versions each left.
+    """List the ingest runs with the table versions each left, or show a table as
+    an earlier run left it (--table NAME --as-of RUN_ID|VERSION|TIME).
 
     Python: pipeline.writer.read_table(out, "runs"); read_table(out, name, as_of=run_id or version)
     """
     from pipeline.writer import read_table
 
-    if not out.is_dir():
-        _fail(f"{display_path(out)}: no such output folder" if not out.exists() else f"{display_path(out)}: not a folder")
+    _output_folder(out)
+    if table or as_of:
+        rows = _load_table(out, table or "notices", as_of)
+        if as_json:
+            _dump_json(rows.to_pylist())
+            return
+        _print_rows(rows, f"{table or 'notices'}{f' as of {as_of}' if as_of else ''}: {rows.num_rows} rows")
+        return
     runs = sorted(read_table(out, "runs").to_pylist(), key=lambda r: r["started_at"])
     if as_json:
         _dump_json(runs)
@@ -446,6 +501,26 @@ def history(
     console.print(t)
 
 
+def _print_rows(rows, title: str, limit: int = 20) -> None:
+    """The first rows of a table, its widest columns cut, for a terminal."""
+    from pipeline.export import _cell
+
+    console = _c.out
+    console.print(escape(title), highlight=False)
+    if not rows.num_rows:
+        return
+    t = RichTable()
+    names = rows.column_names[:8]
+    for name in names:
+        t.add_column(name, overflow="fold", max_width=30)
+    for row in rows.slice(0, limit).to_pylist():
+        t.add_row(*(escape(str(_cell(row[n]) if row[n] is not None else ""))[:120] for n in names))
+    console.print(t)
+    if rows.num_rows > limit or len(rows.column_names) > len(names):
+        console.print(f"(first {min(limit, rows.num_rows)} rows, {len(names)} of {len(rows.column_names)} columns: "
+                      "--json or `notices export` for all)", highlight=False)
+
+
 @app.command()
 def diff(
     old: Optional[str] = typer.Argument(None, help="Old side: a notice file, or a doc_id (or unique prefix) in --data."),
@@ -455,7 +530,7 @@ def diff(
     years: Optional[Tuple[int, int]] = typer.Option(None, "--years", help="OLD_YEAR NEW_YEAR, with --issuer."),
     item_type: Optional[str] = typer.Option(None, "--type", help="Only schedule, task or list items."),
     threshold: float = typer.Option(0.8, "--threshold", help="Task text similarity (0-1) to count as the same task."),
-    out_file: Optional[Path] = typer.Option(None, "--out", help="Write the changes to FILE: .csv, .parquet or .json."),
+    out_file: Optional[Path] = typer.Option(None, "--out", help="Write the changes to FILE: .csv, .xlsx, .parquet, .json or .jsonl."),
     html_file: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML report to FILE."),
     as_json: bool = typer.Option(False, "--json", help="Print the changes as JSON."),
     exit_code: bool = typer.Option(False, "--exit-code", help="Exit 1 when there are changes, 0 when none (as git diff)."),

@@ -298,31 +298,34 @@ def counts(changes: list[Change]) -> Counter:
     return Counter(c.change_type for c in changes)
 
 
+SAVE_SUFFIXES = (".csv", ".xlsx", ".parquet", ".json", ".jsonl")
+
+
 def save(changes: list[Change], path: str | Path) -> None:
-    """CSV, Parquet or JSON, by the file's suffix."""
+    """By the file's suffix: CSV (with a BOM), XLSX (a summary sheet and a sheet of
+    changes), Parquet, JSON or JSON Lines."""
+    import pyarrow as pa
+
+    from pipeline import export
+
     path = Path(path)
     rows = [asdict(c) for c in changes]
     suffix = path.suffix.lower()
     if suffix == ".json":
         path.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
         return
-    import pyarrow as pa
-
+    if suffix not in SAVE_SUFFIXES:
+        raise ValueError(f"{path}: write {', '.join(SAVE_SUFFIXES)}")
     schema = pa.schema([(f.name, pa.int32() if f.name in ("shift_days", "old_page", "old_row", "new_page", "new_row")
                          else pa.float64() if f.name == "similarity" else pa.string()) for f in fields(Change)])
     table = pa.Table.from_pylist(rows, schema=schema)
-    if suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        pq.write_table(table, path)
-    elif suffix == ".csv":
-        import pyarrow.csv as pcsv
-
-        with open(path, "wb") as f:
-            f.write(b"\xef\xbb\xbf")  # a BOM, so Excel opens the Chinese text as UTF-8
-            pcsv.write_csv(table, f)
+    if suffix == ".xlsx":
+        c = counts(changes)
+        summary = pa.table({"change": [k for k in CHANGE_TYPES if c[k]] + ["total"],
+                            "count": [c[k] for k in CHANGE_TYPES if c[k]] + [len(changes)]})
+        export.write_xlsx({"summary": summary, "changes": table}, path)
     else:
-        raise ValueError(f"{path}: write .csv, .parquet or .json")
+        export.write(table, path)
 
 
 _SORT_JS = """

@@ -16,6 +16,7 @@ after a crash converges, and not even two writers can duplicate a row.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
 import fcntl
 import json
@@ -335,27 +336,60 @@ class Store:
 # ---------------------------------------------------------------------- reading tables
 
 
-def read_table(root: str | os.PathLike, name: str, as_of: int | str | None = None, columns: list[str] | None = None) -> pa.Table:
-    """A table as Arrow: the latest version, a Delta version number, or as a
-    run (its run_id) left it."""
+class VersionGone(LookupError):
+    """An earlier version whose data files a later run removed (--force and upgrades vacuum)."""
+
+
+def parse_as_of(value: str | int | None) -> int | str | dt.datetime | None:
+    """--as-of: a Delta version number, a run_id, or a time (ISO 8601; UTC unless it says)."""
+    if value is None or isinstance(value, int):
+        return value
+    text = value.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text  # a run_id
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+
+
+def read_table(root: str | os.PathLike, name: str, as_of: int | str | dt.datetime | None = None,
+               columns: list[str] | None = None) -> pa.Table:
+    """A table as Arrow: the latest version, a Delta version number, as a run (its
+    run_id) left it, or as it was at a time. An earlier version whose files were
+    removed is VersionGone, saying so."""
     if name not in TABLES:
         raise KeyError(f"no table {name!r}; tables: {', '.join(TABLES)}")
     store = Store(root)
     path = str(store.path(name))
+    empty = TABLES[name].schema.empty_table()
     if not store.exists(name):
-        return TABLES[name].schema.empty_table() if columns is None else TABLES[name].schema.empty_table().select(columns)
+        return empty if columns is None else empty.select(columns)
     if as_of is None:
         return DeltaTable(path).to_pyarrow_table(columns=columns)
-    if isinstance(as_of, int):
-        return DeltaTable(path, version=as_of).to_pyarrow_table(columns=columns)
-    runs = DeltaTable(str(store.path("runs"))).to_pyarrow_table()
-    match = [r for r in runs.to_pylist() if r["run_id"] == as_of]
-    if not match:
-        raise KeyError(f"no run {as_of!r} in {root}/runs")
-    run = match[0]
-    if name == "runs":
-        return runs.filter(pc.less_equal(runs.column("finished_at"), run["finished_at"]))
-    version = run[f"{name}_version"]
-    if version is None:
-        return TABLES[name].schema.empty_table()
-    return DeltaTable(path, version=version).to_pyarrow_table(columns=columns)
+    if isinstance(as_of, str):
+        runs = DeltaTable(str(store.path("runs"))).to_pyarrow_table()
+        match = [r for r in runs.to_pylist() if r["run_id"] == as_of]
+        if not match:
+            raise KeyError(f"no run {as_of!r} in {root}/runs")
+        run = match[0]
+        if name == "runs":
+            return runs.filter(pc.less_equal(runs.column("finished_at"), run["finished_at"]))
+        as_of = run[f"{name}_version"]
+        if as_of is None:
+            return empty if columns is None else empty.select(columns)
+    table = DeltaTable(path)
+    try:
+        table.load_as_version(as_of)
+    except Exception as e:  # deltalake raises its own errors for a version or time it does not have
+        if isinstance(as_of, dt.datetime):
+            return empty if columns is None else empty.select(columns)  # the table did not exist yet
+        raise KeyError(f"{name} has no version {as_of!r} (latest: {DeltaTable(path).version()}): {e}") from None
+    try:
+        return table.to_pyarrow_table(columns=columns)
+    except Exception as e:  # the log keeps the version, the files are gone
+        if "not found" in str(e).lower() or isinstance(e, FileNotFoundError):
+            raise VersionGone(f"{name} version {table.version()} cannot be read: its data files were removed by a "
+                              f"later --force run or upgrade (the log keeps it, the files are vacuumed)") from None
+        raise

@@ -124,7 +124,7 @@ def test_output_files(tmp_path):
     assert {r["change_type"] for r in json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))} == {
         "theme_changed", "date_moved", "date_kind_changed", "unit_removed", "unit_added"}
     with pytest.raises(ValueError):
-        save(changes, tmp_path / "d.xlsx")
+        save(changes, tmp_path / "d.txt")
 
 
 def test_diff_from_the_dataset_by_issuer_and_years(tmp_path):
