@@ -446,7 +446,7 @@ def export(
 
     Python: pipeline.export.export(out, table, path, as_of=None, where=None) -> rows
     """
-    from pipeline.export import SUFFIXES, write
+    from pipeline.export import SUFFIXES, docs_for, write
 
     _output_folder(data)
     target = out_file or Path(f"{table}.xlsx")
@@ -454,7 +454,7 @@ def export(
         _fail(f"{display_path(target)}: write {', '.join(SUFFIXES)}")
     rows = _load_table(data, table, as_of, where)
     try:
-        n = write(rows, target, sheet=table)
+        n = write(rows, target, sheet=table, docs=docs_for(table))
     except OSError as e:
         _fail(f"{display_path(target)}: cannot write it: {e.strerror or e}", code=4)
     _c.out.print(f"wrote {n} rows of {escape(table)} to {escape(display_path(target))}", highlight=False)

@@ -180,9 +180,15 @@ def _json_default(value):
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+def docs_for(name: str) -> dict[str, str]:
+    """Each column's meaning (schemas/arrow.py), for the sheet's header comments."""
+    if name == FLAT:
+        return {**TABLES["items"].docs, **{c: TABLES["notices"].docs[c] for c in FLAT_NOTICE_COLUMNS}}
+    return dict(TABLES[name].docs) if name in TABLES else {}
+
+
 def export(out: str | Path, name: str, path: str | Path, as_of: str | int | None = None,
            where: list[str] | None = None) -> int:
     """A table of the output (or the flat join) as it is, or was, to a file."""
     table = select_rows(load(out, name, as_of), where)
-    docs = TABLES[name].docs if name in TABLES else None
-    return write(table, path, sheet=name, docs=docs)
+    return write(table, path, sheet=name, docs=docs_for(name))

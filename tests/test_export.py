@@ -87,6 +87,7 @@ def test_xlsx_has_a_frozen_header_sized_columns_and_lists_as_text(data, tmp_path
     assert any("、" in v for v in values)  # a list of units is one 、-joined cell
     assert sheet.column_dimensions["C"].width > sheet.column_dimensions["E"].width  # titles wider than years
     assert f"wrote {sheet.max_row - 1} rows" in result.output
+    assert sheet["A1"].comment is not None and "发文机关" in sheet["A1"].comment.text  # the column's meaning
 
 
 def test_csv_starts_with_a_bom_and_joins_lists(data, tmp_path):
