@@ -15,7 +15,6 @@ shift. Each change is one record with both sides' provenance (file, page, row).
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, fields
@@ -51,6 +50,11 @@ class DiffItem:
     source_path: str | None
     page: int | None
     row: int | None
+    # what the audit report shows of the item's notice and place; not compared
+    table: int | None = None
+    title: str | None = None
+    doc_number: str | None = None
+    issue_date: dt.date | None = None
 
 
 @dataclass
@@ -79,7 +83,7 @@ class Change:
 def items_from_result(result) -> list[DiffItem]:
     """A notice extracted from a file, through the same rows as the dataset's."""
     rows = result_rows(result)
-    return _from_rows(rows["items"], {result.doc_id: rows["notices"][0]["source_path"]})
+    return _from_rows(rows["items"], {result.doc_id: rows["notices"][0]})
 
 
 def load_file(path: str | Path) -> list[DiffItem]:
@@ -88,13 +92,17 @@ def load_file(path: str | Path) -> list[DiffItem]:
     return items_from_result(extract_file(path))
 
 
-def _from_rows(items: list[dict], paths: dict[str, str]) -> list[DiffItem]:
-    return [
-        DiffItem(r["item_type"], r["units"] or [], r["units_canonical"] or [], r["theme"], r["task"], r["date_text"],
-                 r["date_kind"], r["date_start"], r["date_end"], r["year"], r["doc_id"], paths.get(r["doc_id"]),
-                 r["source_page"], r["source_row"])
-        for r in sorted(items, key=lambda r: (r["doc_id"], r["item_no"]))
-    ]
+def _from_rows(items: list[dict], notices: dict[str, dict]) -> list[DiffItem]:
+    """`notices`: the notice row of each doc_id (source_path, and title, doc_number and
+    issue_date where the row has them)."""
+    out = []
+    for r in sorted(items, key=lambda r: (r["doc_id"], r["item_no"])):
+        n = notices.get(r["doc_id"], {})
+        out.append(DiffItem(r["item_type"], r["units"] or [], r["units_canonical"] or [], r["theme"], r["task"],
+                            r["date_text"], r["date_kind"], r["date_start"], r["date_end"], r["year"], r["doc_id"],
+                            n.get("source_path"), r["source_page"], r["source_row"], r.get("source_table"),
+                            n.get("title"), n.get("doc_number"), n.get("issue_date")))
+    return out
 
 
 # Which copy of a notice ingested in several formats a comparison reads: the one that keeps
@@ -137,7 +145,7 @@ def load_dataset(data: str | Path, doc_id: str | None = None, issuer: str | None
     from pipeline.writer import read_table
 
     notices = read_table(data, "notices", columns=["doc_id", "source_path", "source_format", "issuer", "year",
-                                                   "title", "doc_number"]).to_pylist()
+                                                   "title", "doc_number", "issue_date"]).to_pylist()
     if doc_id:
         chosen = [n for n in notices if n["doc_id"].startswith(doc_id.lower())]
         if len(chosen) != 1:
@@ -151,7 +159,7 @@ def load_dataset(data: str | Path, doc_id: str | None = None, issuer: str | None
             said.extend(notes)
     ids = {n["doc_id"] for n in chosen}
     items = [r for r in read_table(data, "items").to_pylist() if r["doc_id"] in ids]
-    return _from_rows(items, {n["doc_id"]: n["source_path"] for n in chosen})
+    return _from_rows(items, {n["doc_id"]: n for n in chosen})
 
 
 def load_side(spec: str, data: str | Path = "output") -> list[DiffItem]:
@@ -328,55 +336,12 @@ def save(changes: list[Change], path: str | Path) -> None:
         export.write(table, path)
 
 
-_SORT_JS = """
-document.querySelectorAll('th').forEach(function (th, col) {
-  th.addEventListener('click', function () {
-    var body = th.closest('table').tBodies[0], rows = Array.from(body.rows);
-    var asc = th.dataset.dir !== 'asc'; th.dataset.dir = asc ? 'asc' : 'desc';
-    rows.sort(function (a, b) {
-      var x = a.cells[col].dataset.v || a.cells[col].textContent, y = b.cells[col].dataset.v || b.cells[col].textContent;
-      var nx = parseFloat(x), ny = parseFloat(y);
-      var r = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y, 'zh');
-      return asc ? r : -r;
-    });
-    rows.forEach(function (r) { body.appendChild(r); });
-  });
-});
-"""
+def to_html(changes: list[Change], old_label: str, new_label: str, title: str | None = None,
+            threshold: float | None = None) -> str:
+    """The audit report (pipeline.report.render_report) for two sides known only by their
+    labels and the changes' source paths; the CLI passes what it knows of the notices."""
+    from pipeline.records import PIPELINE_VERSION
+    from pipeline.report import Side, render_report
 
-_CSS = """
-body { font-family: system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif;
-       margin: 2rem; color: #222; }
-h1 { font-size: 1.4rem; } .sides { color: #555; margin-bottom: 1rem; }
-table { border-collapse: collapse; font-size: 0.9rem; } th, td { border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; }
-th { background: #f2f2f2; cursor: pointer; user-select: none; } th:hover { background: #e4e4e4; }
-table.summary { margin-bottom: 1.5rem; } td.num { text-align: right; }
-.unit_added, .task_added, .units_added_to_task { background: #eef8ee; }
-.unit_removed, .task_removed, .units_removed_from_task { background: #fbeeee; }
-.deadline_later { background: #fff6e0; }
-"""
-
-
-def to_html(changes: list[Change], old_label: str, new_label: str, title: str = "Notice comparison") -> str:
-    """One self-contained HTML page: summary counts, then a sortable table of changes
-    (no external scripts, styles or fonts)."""
-    esc = lambda v: "" if v is None else html.escape(str(v))  # noqa: E731
-    c = counts(changes)
-    summary = "".join(f"<tr><td>{esc(k)}</td><td class='num'>{c[k]}</td></tr>" for k in CHANGE_TYPES if c[k])
-    cols = ("change_type", "item_type", "unit", "task", "old_value", "new_value", "shift_days", "similarity",
-            "old_source_path", "old_page", "old_row", "new_source_path", "new_page", "new_row")
-    head = "".join(f"<th>{esc(col)}</th>" for col in cols)
-    body = []
-    for ch in changes:
-        d = asdict(ch)
-        cells = "".join(f"<td>{esc(d[col])}</td>" for col in cols)
-        body.append(f"<tr class='{esc(ch.change_type)}'>{cells}</tr>")
-    return (
-        "<!DOCTYPE html>\n<html lang='zh'><head><meta charset='utf-8'>"
-        f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{esc(title)}</h1><div class='sides'>old: {esc(old_label)}<br>new: {esc(new_label)}</div>"
-        f"<table class='summary'><thead><tr><th>change</th><th>count</th></tr></thead><tbody>{summary}"
-        f"<tr><td><b>total</b></td><td class='num'><b>{len(changes)}</b></td></tr></tbody></table>"
-        f"<table id='changes'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-        f"<script>{_SORT_JS}</script></body></html>\n"
-    )
+    return render_report(changes, Side.from_changes(old_label, changes, "old"), Side.from_changes(new_label, changes, "new"),
+                         threshold, dt.datetime.now().astimezone(), PIPELINE_VERSION, title=title)
