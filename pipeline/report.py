@@ -25,18 +25,18 @@ from pipeline.diff import CHANGE_TYPES, Change, DiffItem, counts
 # rewordings: the changed characters are marked (Chinese has no spaces to diff words by)
 REWORDINGS = ("task_reworded", "theme_changed")
 
-# the columns of the table of changes: (key, heading, class); the class sets the width
+# the columns of the table of changes: (key, heading, class, tooltip); the class sets the width
 COLUMNS = (
-    ("change_type", "change_type", "c-type"),
-    ("item_type", "item", "c-item"),
-    ("unit", "unit", "c-unit"),
-    ("task", "task", "c-task"),
-    ("old_value", "old", "c-old"),
-    ("new_value", "new", "c-new"),
-    ("shift_days", "shift (days)", "c-num"),
-    ("similarity", "similarity", "c-num"),
-    ("old_at", "old: where", "c-at"),
-    ("new_at", "new: where", "c-at"),
+    ("change_type", "change_type", "c-type", "what changed"),
+    ("item_type", "item", "c-item", "schedule row, list row or task"),
+    ("unit", "unit", "c-unit", "the unit (canonical name); for a task, its units"),
+    ("task", "task", "c-task", "the task (as the new notice words it)"),
+    ("old_value", "old", "c-old", "the old notice's value"),
+    ("new_value", "new", "c-new", "the new notice's value"),
+    ("shift_days", "shift", "c-num", "days a date moved, the old date taken to the new year first"),
+    ("similarity", "sim.", "c-num", "similarity of the two task texts, 0 to 1"),
+    ("old_at", "old: where", "c-at", "file, page, table and row in the old notice"),
+    ("new_at", "new: where", "c-at", "file, page, table and row in the new notice"),
 )
 
 
