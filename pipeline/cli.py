@@ -572,7 +572,17 @@ def diff(
         except ValueError as e:
             _fail(str(e))
     if html_file:
-        html_file.write_text(d.to_html(changes, old_label, new_label), encoding="utf-8")
+        import datetime as dt
+
+        from pipeline.records import PIPELINE_VERSION
+        from pipeline.report import Side, render_report
+
+        page = render_report(changes, Side.from_items(old_label, old_items), Side.from_items(new_label, new_items),
+                             threshold, dt.datetime.now().astimezone(), PIPELINE_VERSION)
+        try:
+            html_file.write_text(page, encoding="utf-8")
+        except OSError as e:
+            _fail(f"{display_path(html_file)}: cannot write it: {e.strerror or e}", code=4)
     if as_json:
         _dump_json([asdict(c) for c in changes])
     else:
