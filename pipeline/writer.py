@@ -186,7 +186,7 @@ class Store:
             fields = {f.name for f in t.schema().fields}
             if not {"pipeline_version", "schema_version"} <= fields:
                 continue
-            rows = t.to_pyarrow_dataset().to_table(columns=["pipeline_version", "schema_version"])
+            rows = arrow_of(t, ["pipeline_version", "schema_version"])
             pairs = set(zip(rows.column("pipeline_version").to_pylist(), rows.column("schema_version").to_pylist()))
             worst = [p for p in pairs if newer(*p)]
             if worst:
@@ -243,7 +243,7 @@ class Store:
         t = self.table(name)
         if t is None:
             return []
-        return t.to_pyarrow_dataset().to_table(columns=[column]).column(column).to_pylist()
+        return arrow_of(t, [column]).column(column).to_pylist()
 
     def doc_ids(self, name: str) -> set[str]:
         """doc_ids in the table as it is now (cached; read again after another
@@ -259,7 +259,7 @@ class Store:
         t = self.table("notices")
         if t is None:
             return {}
-        tbl = t.to_pyarrow_dataset().to_table(columns=["doc_id", "pipeline_version", "schema_version"])
+        tbl = arrow_of(t, ["doc_id", "pipeline_version", "schema_version"])
         return {d: (p, s) for d, p, s in zip(*(tbl.column(c).to_pylist() for c in tbl.column_names))}
 
     def error_ids(self, pipeline_version: str, codes: Iterable[str] | None = None) -> set[str]:
@@ -267,7 +267,7 @@ class Store:
         t = self.table("errors")
         if t is None:
             return set()
-        tbl = t.to_pyarrow_dataset().to_table(columns=["doc_id", "pipeline_version", "error_code"])
+        tbl = arrow_of(t, ["doc_id", "pipeline_version", "error_code"])
         mask = pc.equal(tbl.column("pipeline_version"), pipeline_version)
         if codes is not None:
             mask = pc.and_(mask, pc.is_in(tbl.column("error_code"), value_set=pa.array(sorted(codes), pa.string())))
@@ -336,6 +336,15 @@ class Store:
 # ---------------------------------------------------------------------- reading tables
 
 
+def arrow_of(table: DeltaTable, columns: list[str] | None = None) -> pa.Table:
+    """A Delta table's rows as Arrow, scanned on the calling thread. With pyarrow's
+    threaded scanner (to_pyarrow_table, to_table()) a process that exits soon after
+    aborts about half the time ("terminate called without an active exception",
+    deltalake 1.6 with pyarrow 26): every CLI command that read a table could die
+    at exit after printing its answer."""
+    return table.to_pyarrow_dataset().to_table(columns=columns, use_threads=False)
+
+
 class VersionGone(LookupError):
     """An earlier version whose data files a later run removed (--force and upgrades vacuum)."""
 
@@ -367,9 +376,9 @@ def read_table(root: str | os.PathLike, name: str, as_of: int | str | dt.datetim
     if not store.exists(name):
         return empty if columns is None else empty.select(columns)
     if as_of is None:
-        return DeltaTable(path).to_pyarrow_table(columns=columns)
+        return arrow_of(DeltaTable(path), columns)
     if isinstance(as_of, str):
-        runs = DeltaTable(str(store.path("runs"))).to_pyarrow_table()
+        runs = arrow_of(DeltaTable(str(store.path("runs"))))
         match = [r for r in runs.to_pylist() if r["run_id"] == as_of]
         if not match:
             raise KeyError(f"no run {as_of!r} in {root}/runs")
@@ -387,7 +396,7 @@ def read_table(root: str | os.PathLike, name: str, as_of: int | str | dt.datetim
             return empty if columns is None else empty.select(columns)  # the table did not exist yet
         raise KeyError(f"{name} has no version {as_of!r} (latest: {DeltaTable(path).version()}): {e}") from None
     try:
-        return table.to_pyarrow_table(columns=columns)
+        return arrow_of(table, columns)
     except Exception as e:  # the log keeps the version, the files are gone
         if "not found" in str(e).lower() or isinstance(e, FileNotFoundError):
             raise VersionGone(f"{name} version {table.version()} cannot be read: its data files were removed by a "

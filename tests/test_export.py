@@ -170,3 +170,15 @@ def test_export_default_file_name(data, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = invoke("export", "runs", "--data", data[0])
     assert result.exit_code == 0 and Path(tmp_path / "runs.xlsx").exists()
+
+
+def test_commands_that_read_tables_exit_cleanly(data, tmp_path):
+    """pyarrow's threaded scan made about half of these processes abort at exit
+    (SIGABRT, "terminate called without an active exception") after printing."""
+    from helpers import run_cli
+
+    out, _ = data
+    for k in range(3):
+        exported = run_cli("export", "items", "--data", str(out), "--out", str(tmp_path / f"i{k}.jsonl"))
+        shown = run_cli("history", "--out", str(out), "--table", "items", "--json")
+        assert (exported.returncode, shown.returncode) == (0, 0), exported.stderr + shown.stderr
