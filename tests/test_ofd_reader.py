@@ -146,7 +146,7 @@ def test_truncated_package():
 
 
 def test_zip_bomb(monkeypatch):
-    monkeypatch.setattr(ofd, "MAX_UNZIPPED_BYTES", 10_000)  # the fixture inflates to more than this
+    monkeypatch.setattr("extractors.readers.package.MAX_UNZIPPED_BYTES", 10_000)  # the fixture inflates to more than this
     e = error_of(fixture(STEMS[0]))
     assert e.code == "zip_bomb" and "limit 10,000" in e.message
 

@@ -22,14 +22,12 @@ from docx import Document as open_docx
 from docx.oxml.ns import qn
 
 from extractors.readers.layout import clean_text, is_noise_line, join_wrapped
+from extractors.readers.package import open_zip
 from extractors.readers.registry import register
 from extractors.readers.tables import MAX_CELL_CHARS, MAX_TABLE_CELLS, TablePart, fill_unclaimed, number_tables, stitch
 from schemas.document import Block, Cell, Document, Paragraph, Source
-from schemas.errors import CorruptDocx, TooLarge, UnsupportedFormat, ZipBomb
-from schemas.settings import setting
+from schemas.errors import CorruptDocx, TooLarge, UnsupportedFormat
 
-# Limits that make zip bombs harmless (documented in the README).
-MAX_UNZIPPED_BYTES = setting("NOTICES_MAX_UNZIPPED_BYTES")
 
 W_P, W_TBL, W_R, W_T, W_TAB, W_BR, W_CR = (qn(t) for t in ("w:p", "w:tbl", "w:r", "w:t", "w:tab", "w:br", "w:cr"))
 W_TR, W_TC, W_SDT, W_SDTCONTENT = (qn(t) for t in ("w:tr", "w:tc", "w:sdt", "w:sdtContent"))
@@ -244,15 +242,8 @@ def _anchor_above(rows: list[list[Cell | None]], r: int, col: int) -> tuple[int,
 
 
 def _check_zip(data: bytes, path: str) -> zipfile.ZipFile:
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as e:
-        raise CorruptDocx(f"not a valid DOCX (zip) package: {e}", path) from None
-    total = sum(i.file_size for i in infos)
-    if total > MAX_UNZIPPED_BYTES:
-        raise ZipBomb(f"would inflate to {total:,} bytes (limit {MAX_UNZIPPED_BYTES:,})", path)
-    names = {i.filename for i in infos}
+    zf = open_zip(data, path, CorruptDocx, "DOCX")
+    names = {i.filename for i in zf.infolist()}
     if "word/document.xml" not in names:
         if any(n.startswith("xl/") for n in names):
             raise UnsupportedFormat("an Excel workbook (XLSX), not a Word document", path)
@@ -288,8 +279,6 @@ def _page_count(zf: zipfile.ZipFile) -> int | None:
         xml = zf.read("docProps/app.xml").decode("utf-8", "replace")
     except KeyError:
         return None
-    import re
-
     m = re.search(r"<Pages>(\d+)</Pages>", xml)
     return int(m.group(1)) if m else None
 
@@ -348,8 +337,7 @@ def _parses(xml: bytes) -> bool:
 
 def _rels_base(rels_name: str) -> str:
     """word/_rels/document.xml.rels -> word/ (targets are relative to the part's folder)."""
-    folder = rels_name.rsplit("_rels/", 1)[0]
-    return folder
+    return rels_name.rsplit("_rels/", 1)[0]
 
 
 def _resolve(base: str, target: str) -> str:

@@ -42,7 +42,7 @@ from extractors.readers.registry import register
 from extractors.readers.tables import MAX_CELL_CHARS, MAX_TABLE_CELLS, TablePart, fill_unclaimed, number_tables, stitch
 from extractors.readers.text import decode_text
 from schemas.document import Block, Cell, Document, Paragraph, Source
-from schemas.errors import NoContent, TooLarge, UndecodableText
+from schemas.errors import NoContent, TooLarge
 
 MAX_SPAN = 1000  # a colspan/rowspan beyond this is a typo or an attack; browsers clamp too (HTML: 1000/65534)
 _HTML_TAGS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta ", b"<title", b"<div", b"<table")
@@ -260,15 +260,18 @@ def _take_info_block(root) -> list[str]:
     if len(labelled) < 2:
         return []
     need = min(3, len(labelled))
+    inside: dict = {}  # element -> labels below it, counted once per label (linear, not quadratic)
+    for el in labelled:
+        for node in el.iterancestors():
+            inside[node] = inside.get(node, 0) + 1
     candidates = []
     for el in labelled:
-        node = el.getparent()
-        while node is not None and node.tag not in ("html", "body"):
-            inside = sum(1 for x in labelled if _is_ancestor(node, x))
-            if inside >= need:
-                candidates.append((inside, node))
+        for node in el.iterancestors():
+            if node.tag in ("html", "body"):
                 break
-            node = node.getparent()
+            if inside[node] >= need:
+                candidates.append((inside[node], node))
+                break
     for _, block in sorted(candidates, key=lambda c: -c[0]):
         lines = _info_pairs(_pieces(block))
         # an article with a few labels in it is not the block: the block is its labels and values
@@ -290,24 +293,27 @@ def _is_ancestor(node, el) -> bool:
 # ----------------------------------------------------------------------------- main content
 
 
-def _main_content(root):
+def _main_content(root) -> tuple:
     """The element with the most text that is not link text (link text counts
-    against it three times over: a menu is all links); among equals the deepest."""
+    against it three times over: a menu is all links); among equals the deepest.
+    Returns it with its size."""
     body = root.find("body")
     if body is None:
         body = root
     hints = _vocab()["content"]["words"]
+    sizes = _sizes(body)
     scored = []
-    for el, s in _sizes(body).items():
+    for el, s in sizes.items():
         score = s.chars - 3 * s.link
         if any(w in _classes(el) for w in hints):
             score *= 1.05  # a CMS's own name for its article box breaks near-ties
         scored.append((score, el))
-    if not scored or max(score for score, _ in scored) <= 0:
-        return body
     top = max(score for score, _ in scored)
+    if top <= 0:
+        return body, sizes[body]
     near = [el for score, el in scored if score >= top * 0.995]
-    return max(near, key=lambda el: sum(1 for _ in el.iterancestors()))
+    best = max(near, key=lambda el: sum(1 for _ in el.iterancestors()))
+    return best, sizes[best]
 
 
 def _head_titles(root) -> list[str]:
@@ -344,7 +350,6 @@ class _Flow:
         self.blocks: list[Block] = []
         self.line = ""
         self.cells = 0
-        self.warnings: list[str] = []
 
     def add(self, text: str | None) -> None:
         """Inline text: blanks collapse as a browser collapses them, and a source
@@ -445,12 +450,9 @@ def _span(cell, attr: str) -> int:
 def _cell_text(cell, nested: list) -> str:
     """A cell's paragraphs (<p>, <div>, <br>) joined as wrapped lines are; nested tables apart."""
     inner = _Flow()
-    for t in cell.iter("table"):
-        if t is not cell and t.getparent() is not None:
-            nested.append(t)
-    for t in nested:
-        if _is_ancestor(cell, t) and t.getparent() is not None:
-            _remove(t)
+    for t in list(cell.iter("table")):  # read after this table, as the DOCX reader does
+        nested.append(t)
+        _remove(t)
     inner.add(cell.text)
     for child in cell:
         if isinstance(child.tag, str):
@@ -556,12 +558,11 @@ def parse_html(text: str, path: str = "") -> tuple[list[Block], list[tuple[str, 
     _clean_tree(root)
     links = _attachment_links(root)
     info = _take_info_block(root)
-    content = _main_content(root)
+    content, size = _main_content(root)
     title = _page_title(root, content, head_titles)
     flow = _Flow()
     flow.walk(content)
     flow.flush()
-    size = _sizes(content)[content]
     if not flow.blocks or (size.link and size.chars - size.link < 10):
         why = "nested too deep to read" if too_deep else ("only links (an index page?)" if flow.blocks else "no text in its body")
         raise NoContent(f"the web page has {why}", path)
@@ -569,7 +570,7 @@ def parse_html(text: str, path: str = "") -> tuple[list[Block], list[tuple[str, 
     if title and not any(isinstance(b, Paragraph) and b.text == title for b in flow.blocks[:10]):
         blocks.append(Paragraph(title))
     blocks.extend(flow.blocks)
-    return number_tables(blocks), links, [*warnings, *flow.warnings]
+    return number_tables(blocks), links, warnings
 
 
 @register("html", (".html", ".htm", ".shtml", ".xhtml", ".mhtml", ".mht"), sniff_html, priority=50)
@@ -580,10 +581,7 @@ def read_html(data: bytes, source: Source) -> Document:
     if _is_mhtml(data[:4096].lstrip().lower()):
         data, declared = _html_of_mhtml(data, path)
         warnings.append("the web page of an MHTML archive")
-    try:
-        text, encoding = decode_html(data, path, declared)
-    except UndecodableText:
-        raise
+    text, encoding = decode_html(data, path, declared)
     if encoding not in ("utf-8", "utf_8"):
         warnings.append(f"decoded as {encoding}")
     blocks, links, more = parse_html(text, path)

@@ -17,7 +17,6 @@ text: they are counted and reported in one warning.
 """
 from __future__ import annotations
 
-import io
 import math
 import posixpath
 import re
@@ -28,12 +27,12 @@ from lxml import etree
 
 from extractors.readers import pdf
 from extractors.readers.layout import is_cjk
+from extractors.readers.package import open_zip
 from extractors.readers.registry import register
 from schemas.document import Document, PageInfo, Source
-from schemas.errors import CorruptOfd, NoTextLayer, TooLarge, ZipBomb
+from schemas.errors import CorruptOfd, NoTextLayer, TooLarge
 from schemas.settings import setting
 
-MAX_UNZIPPED_BYTES = setting("NOTICES_MAX_UNZIPPED_BYTES")
 MAX_PAGES = setting("NOTICES_MAX_PAGES")
 NS = "http://www.ofdspec.org/2016"
 PT_PER_MM = 72 / 25.4
@@ -91,15 +90,8 @@ class _Package:
 
     def __init__(self, data: bytes, path: str):
         self.path = path
-        try:
-            self.zf = zipfile.ZipFile(io.BytesIO(data))
-            infos = self.zf.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as e:
-            raise CorruptOfd(f"not a valid OFD (zip) package: {e}", path) from None
-        total = sum(i.file_size for i in infos)
-        if total > MAX_UNZIPPED_BYTES:
-            raise ZipBomb(f"would inflate to {total:,} bytes (limit {MAX_UNZIPPED_BYTES:,})", path)
-        self.names = {i.filename.lstrip("/").lower(): i.filename for i in infos}
+        self.zf = open_zip(data, path, CorruptOfd, "OFD")
+        self.names = {i.filename.lstrip("/").lower(): i.filename for i in self.zf.infolist()}
 
     def has(self, name: str) -> bool:
         return name.lower() in self.names
