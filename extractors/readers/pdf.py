@@ -363,16 +363,14 @@ def _inside(c: Char, boxes: list[tuple[float, float, float, float]]) -> bool:
     return any(b[0] <= c.cx <= b[2] and b[1] <= c.cy <= b[3] for b in boxes)
 
 
-def _lines(chars: list[Char], page_no: int, exclude: list[tuple[float, float, float, float]]) -> list[Line]:
-    """Printed lines outside the tables, top to bottom."""
-    outside = [c for c in chars if not _inside(c, exclude)]
+def _lines(clusters: list[list[Char]], page_no: int) -> list[Line]:
+    """Printed lines (glyph clusters outside the tables), top to bottom."""
     lines = []
-    for ln in _cluster_lines(outside):
+    for ln in clusters:
         text = clean_text(_line_text(ln))
         if text:
             glyphs = [c for c in ln if c.text != " "] or ln
-            sized = [c for c in glyphs if is_cjk(c.text)] or glyphs  # digits' boxes are taller
-            size = statistics.median(c.bottom - c.top for c in sized)
+            size = borderless.glyph_size(glyphs)  # of the CJK glyphs: digits' boxes are taller
             lines.append(Line(text, glyphs[0].x0, min(c.top for c in glyphs), glyphs[-1].x1,
                               max(c.bottom for c in glyphs), page_no, size))
     return lines
@@ -407,14 +405,16 @@ def build_page(number: int, width: float, height: float, chars: list[Char], edge
         exclude.append(t.bbox)
     # tables without ruling lines, from word positions, outside the ruled ones
     outside = [c for c in chars if not _inside(c, exclude)] if exclude else chars
-    found = borderless.find_tables(_cluster_lines(outside), number)
-    for f in found:
-        content.tables.append(PageTable(f.part, f.bbox))
-        exclude.append(f.bbox)
+    clusters = _cluster_lines(outside)
+    found = borderless.find_tables(clusters, number)
     if found:
+        for f in found:
+            content.tables.append(PageTable(f.part, f.bbox))
+            exclude.append(f.bbox)
         content.tables.sort(key=lambda t: t.bbox[1])
         content.warnings.append(f"page {number}: {len(found)} table(s) found without ruling lines (from word positions)")
-    content.lines = _lines(chars, number, exclude)
+        clusters = _cluster_lines([c for c in outside if not _inside(c, exclude)])  # only then cluster again
+    content.lines = _lines(clusters, number)
     return content
 
 
