@@ -503,7 +503,7 @@ def history(
 
 def _print_rows(rows, title: str, limit: int = 20) -> None:
     """The first rows of a table, its widest columns cut, for a terminal."""
-    from pipeline.export import _cell
+    from pipeline.export import cell_value
 
     console = _c.out
     console.print(escape(title), highlight=False)
@@ -514,7 +514,7 @@ def _print_rows(rows, title: str, limit: int = 20) -> None:
     for name in names:
         t.add_column(name, overflow="fold", max_width=30)
     for row in rows.slice(0, limit).to_pylist():
-        t.add_row(*(escape(str(_cell(row[n]) if row[n] is not None else ""))[:120] for n in names))
+        t.add_row(*(escape(str(cell_value(row[n]) if row[n] is not None else ""))[:120] for n in names))
     console.print(t)
     if rows.num_rows > limit or len(rows.column_names) > len(names):
         console.print(f"(first {min(limit, rows.num_rows)} rows, {len(names)} of {len(rows.column_names)} columns: "

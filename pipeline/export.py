@@ -87,7 +87,7 @@ def select_rows(table: pa.Table, where: list[str] | None) -> pa.Table:
     return table
 
 
-def _cell(value):
+def cell_value(value):
     """A value as a spreadsheet cell: lists 、-joined, times without their zone."""
     if isinstance(value, list):
         return LIST_JOINER.join("" if v is None else str(v) for v in value)
@@ -124,7 +124,7 @@ def write_xlsx(sheets: dict[str, pa.Table], path: Path, docs: dict[str, str] | N
         sheet.append(table.column_names)
         widths = [len(n) + 2 for n in table.column_names]
         for row in table.to_pylist():
-            values = [_cell(row[n]) for n in table.column_names]
+            values = [cell_value(row[n]) for n in table.column_names]
             sheet.append(values)
             for k, v in enumerate(values):
                 if v is not None:
