@@ -337,12 +337,21 @@ class Store:
 
 
 def arrow_of(table: DeltaTable, columns: list[str] | None = None) -> pa.Table:
-    """A Delta table's rows as Arrow, scanned on the calling thread. With pyarrow's
-    threaded scanner (to_pyarrow_table, to_table()) a process that exits soon after
-    aborts about half the time ("terminate called without an active exception",
-    deltalake 1.6 with pyarrow 26): every CLI command that read a table could die
+    """A Delta table's rows as Arrow. Local tables are scanned by pyarrow itself from the
+    files the log lists: through deltalake's Python filesystem (to_pyarrow_table,
+    to_pyarrow_dataset) a process that exits soon after aborted ("terminate called
+    without an active exception", deltalake 1.6 with pyarrow 26; about half the runs
+    threaded, 1 in 25 single-threaded), so any CLI command that read a table could die
     at exit after printing its answer."""
-    return table.to_pyarrow_dataset().to_table(columns=columns, use_threads=False)
+    import pyarrow.dataset as ds
+
+    uris = table.file_uris()
+    if not all(os.path.isabs(u) for u in uris):  # object storage: deltalake's own reader
+        return table.to_pyarrow_dataset().to_table(columns=columns, use_threads=False)
+    schema = pa.schema(table.schema().to_arrow())
+    parts = table.metadata().partition_columns
+    partitioning = ds.partitioning(pa.schema([schema.field(c) for c in parts]), flavor="hive") if parts else None
+    return ds.dataset(uris, schema=schema, format="parquet", partitioning=partitioning).to_table(columns=columns)
 
 
 class VersionGone(LookupError):

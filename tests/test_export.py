@@ -173,7 +173,7 @@ def test_export_default_file_name(data, tmp_path, monkeypatch):
 
 
 def test_commands_that_read_tables_exit_cleanly(data, tmp_path):
-    """pyarrow's threaded scan made about half of these processes abort at exit
+    """Reading through deltalake's Python filesystem made these processes abort at exit
     (SIGABRT, "terminate called without an active exception") after printing."""
     from helpers import run_cli
 
