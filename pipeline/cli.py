@@ -586,12 +586,14 @@ def diff(
     if as_json:
         _dump_json([asdict(c) for c in changes])
     else:
-        _print_changes(d, changes, old_label, new_label)
+        _print_changes(changes, old_label, new_label)
     if exit_code and changes:
         raise typer.Exit(1)
 
 
-def _print_changes(d, changes, old_label: str, new_label: str) -> None:
+def _print_changes(changes, old_label: str, new_label: str) -> None:
+    from pipeline import diff as d
+
     c = d.counts(changes)
     console = _c.out
     console.print(f"[bold]{len(changes)} changes[/bold] from {escape(old_label)} to {escape(new_label)}", highlight=False)
