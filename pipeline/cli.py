@@ -14,6 +14,7 @@ ingest's progress becomes plain log lines.
 from __future__ import annotations
 
 import contextlib
+import enum
 import json
 import logging
 import os
@@ -36,6 +37,12 @@ EXIT_QUARANTINED = 1
 EXIT_BAD_INPUT = 2
 EXIT_LOCKED = 3
 EXIT_OUTPUT = 4
+EXIT_ENGINE = 5
+
+
+class Engine(str, enum.Enum):
+    pool = "pool"
+    ray = "ray"
 EXIT_INTERRUPTED = 130
 
 
@@ -304,6 +311,13 @@ def ingest(
     wait: bool = typer.Option(False, "--wait", help="If another ingest holds the output, wait for it instead of stopping."),
     follow_symlinks: bool = typer.Option(False, "--follow-symlinks",
                                          help="Follow links to files and folders outside the input folders."),
+    engine: Engine = typer.Option(Engine.pool, "--engine",
+                                  help="pool: worker processes on this machine; ray: actors on a Ray cluster "
+                                       "(pip install 'notices[ray]')."),
+    ray_address: Optional[str] = typer.Option(
+        None, "--ray-address",
+        help="With --engine ray: 'auto' or HOST:PORT joins a running cluster; unset (and no RAY_ADDRESS), a Ray "
+             "instance on this machine is started for the run."),
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress and no per-file lines on stderr: errors only."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="A line for every file on stderr."),
@@ -314,24 +328,28 @@ def ingest(
     Exit status: 0 when every file is ingested or already was; 1 when some files
     are quarantined (see the `errors` table); 2 when a path does not exist or a
     setting is bad; 3 when another ingest holds OUT; 4 when OUT cannot be
-    written; 130 when interrupted (what was committed stays; run again to resume).
+    written; 5 when --engine ray cannot run (Ray missing, the cluster out of
+    reach); 130 when interrupted (what was committed stays; run again to resume).
 
     Python: pipeline.ingest.ingest(paths, out, jobs, force, chunk_size, timeout, memory_mb, wait, ...)
     """
     missing = [p for p in paths if not os.path.lexists(p)]
     if missing:
         _fail(f"{display_path(missing[0])}: no such file or folder")
+    if engine is Engine.pool and ray_address:
+        _fail("--ray-address is for --engine ray")
     _check_environment()
     _no_ocr(no_ocr)
     with _logging(quiet, verbose, log_file) as logger:
         _ingest(paths, out, jobs, force, retry_errors, chunk_size, timeout, memory_mb, wait, follow_symlinks, as_json,
-                quiet, logger)
+                quiet, logger, engine.value, ray_address)
 
 
 def _ingest(paths, out, jobs, force, retry_errors, chunk_size, timeout, memory_mb, wait, follow_symlinks, as_json, quiet,
-            logger) -> None:
+            logger, engine, ray_address) -> None:
     from pipeline.ingest import IngestInterrupted
     from pipeline.ingest import ingest as run_ingest
+    from pipeline.ray_engine import RayEngineError
     from pipeline.writer import OutputLocked
 
     err = _c.err
@@ -354,7 +372,9 @@ def _ingest(paths, out, jobs, force, retry_errors, chunk_size, timeout, memory_m
         with bar:
             s = run_ingest([str(p) for p in paths], out, jobs=jobs, force=force, chunk_size=chunk_size, timeout=timeout,
                            memory_mb=memory_mb, wait=wait, progress=progress, retry_errors=retry_errors,
-                           follow_symlinks=follow_symlinks)
+                           follow_symlinks=follow_symlinks, engine=engine, ray_address=ray_address)
+    except RayEngineError as e:
+        _fail(str(e), EXIT_ENGINE)
     except OutputLocked as e:
         _fail(str(e), EXIT_LOCKED)
     except OutputError as e:
@@ -377,6 +397,7 @@ def _ingest(paths, out, jobs, force, retry_errors, chunk_size, timeout, memory_m
             "quarantined": s.quarantined, "items": s.items, "warnings": s.warnings, "pages": s.pages,
             "errors": [vars(e) for e in s.errors], "versions": s.versions, "exit_code": s.exit_code,
             "seconds": (s.finished_at - s.started_at).total_seconds(), "commit_seconds": s.commit_seconds,
+            "engine": s.engine, "workers": s.workers, "cluster_nodes": s.cluster_nodes, "cluster_cpus": s.cluster_cpus,
         })
     elif not quiet:
         _print_summary(s)
@@ -398,6 +419,8 @@ def _print_summary(s) -> None:
     t.add_row("quarantined", str(s.quarantined))
     t.add_row("items written", str(s.items))
     t.add_row("warnings (notices and rows)", str(s.warnings))
+    t.add_row("engine", f"{s.engine}: {s.workers} workers" + (
+        f" on {s.cluster_nodes} node{'s' if s.cluster_nodes != 1 else ''} ({s.cluster_cpus} CPUs)" if s.engine == "ray" else ""))
     console.print(t)
     if s.errors:
         e = RichTable(title="quarantined files", title_justify="left")

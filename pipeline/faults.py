@@ -7,6 +7,9 @@ NOTICES_FAULT="done:5"              kill when the 5th file's outcome arrives (du
 NOTICES_FAULT_FILE="sleep:hog:30"   a worker sleeps 30 s on any file whose name contains "hog"
 NOTICES_FAULT_FILE="alloc:hog:4000" a worker allocates 4000 MiB for such a file
 NOTICES_FAULT_FILE="crash:hog:0"    a worker kills itself on such a file
+NOTICES_FAULT_FILE="kill_parent:hog:0" a worker kills the process that started it, then itself:
+                                    under the Ray engine, the Ray worker (as an OOM killer
+                                    or a lost node would); under the pool, the driver
 NOTICES_FAULT_FILE="copy:swap:/x.txt" a worker overwrites such a file with /x.txt's bytes before
                                     reading it (a file rewritten after it was found and hashed)
 (to test the per-file time limit and memory cap without a real pathological file)
@@ -66,6 +69,9 @@ def file_hook(path: str) -> None:
     if action == "sleep":
         time.sleep(float(amount))
     elif action == "crash":
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif action == "kill_parent":
+        os.kill(os.getppid(), signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)
     elif action == "copy":
         with open(amount, "rb") as src, open(path, "wb") as dst:

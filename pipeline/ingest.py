@@ -10,8 +10,9 @@
    or were quarantined by this version for a reason in the bytes), or a
    quarantine. Failures that came from a run (a limit, a crash, a file being
    written) are retried.
-3. Extract in worker processes (pipeline.workers), each file under a time
-   limit and a memory cap.
+3. Extract in worker processes, each file under a time limit and a memory
+   cap: a pool on this machine (pipeline.workers, the default engine) or
+   actors on a Ray cluster (pipeline.ray_engine); the rest is the same.
 4. Every `chunk_size` files, commit: items, item_units, dates, errors, then
    notices, so a notice is visible only once all its rows are (pipeline.writer
    keeps every key unique).
@@ -42,7 +43,7 @@ from pipeline.paths import display_path, path_bytes, safe_text
 from pipeline.records import PIPELINE_VERSION
 from pipeline.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Outcome, WorkerPool
 from pipeline.writer import Store
-from schemas.arrow import DATA_TABLES, SCHEMA_VERSION, TABLES
+from schemas.arrow import DATA_TABLES, EXTRACTION_SCHEMA, SCHEMA_VERSION, TABLES
 from schemas.errors import ERROR_CODES, RETRIED_CODES
 from schemas.settings import check_environment
 
@@ -83,6 +84,10 @@ class RunSummary:
     commit_seconds: float = 0.0
     replaced: int = 0  # notices re-extracted (--force, or a new pipeline/schema version)
     by_format: Counter = field(default_factory=Counter)
+    engine: str = "pool"
+    workers: int = 0  # extraction processes
+    cluster_nodes: int = 1
+    cluster_cpus: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -119,6 +124,11 @@ def hash_file(path: str, block: int = 1 << 20) -> str:
         while chunk := f.read(block):
             h.update(chunk)
     return h.hexdigest()
+
+
+def _stale(pipeline_version: str, schema_version: int) -> bool:
+    """A notice another pipeline version extracted, or one from before the rows' schema last changed."""
+    return pipeline_version != PIPELINE_VERSION or (schema_version or 0) < EXTRACTION_SCHEMA
 
 
 @dataclass
@@ -240,7 +250,7 @@ class _Run:
                 self._duplicate(f.path, doc_id)
                 continue
             self.seen.add(doc_id)
-            stale = doc_id in self.notice_versions and self.notice_versions[doc_id] != (PIPELINE_VERSION, SCHEMA_VERSION)
+            stale = doc_id in self.notice_versions and _stale(*self.notice_versions[doc_id])
             if doc_id in self.present and not (self.force or stale):
                 self.skip(f.path, "already ingested")
                 continue
@@ -301,6 +311,7 @@ class _Run:
             "skipped_duplicates": s.skipped_duplicates, "skipped_known_errors": s.skipped_known_errors,
             "quarantined": s.quarantined, "items": s.items, "pipeline_version": PIPELINE_VERSION,
             "schema_version": SCHEMA_VERSION, **{f"{n}_version": s.versions.get(n) for n in DATA_TABLES},
+            "engine": s.engine, "workers": s.workers, "cluster_nodes": s.cluster_nodes, "cluster_cpus": s.cluster_cpus,
         }])
         s.versions["runs"] = self.store.version("runs")
 
@@ -317,45 +328,75 @@ def ingest(
     progress: Callable[[str, RunSummary], None] | None = None,
     retry_errors: bool = False,
     follow_symlinks: bool = False,
+    engine: str = "pool",
+    ray_address: str | None = None,
 ) -> RunSummary:
     """Ingest every notice under `paths` into the Delta tables under `out`.
 
+    `engine`: "pool" (worker processes on this machine; `jobs` of them,
+    default: its cores) or "ray" (actors on a Ray cluster; `jobs` of them,
+    default: its CPUs; `ray_address` as in pipeline.ray_engine.RayPool).
+
     Raises OutputError (the output cannot be written), OutputLocked (another
-    ingest holds it), ConfigError (a bad NOTICES_* variable) or
-    IngestInterrupted (Ctrl-C; what was committed stays)."""
+    ingest holds it), ConfigError (a bad NOTICES_* variable), RayEngineError
+    (Ray missing or its cluster unusable) or IngestInterrupted (Ctrl-C; what
+    was committed stays)."""
     check_environment()
     paths = list(paths)
-    jobs = jobs or os.cpu_count() or 1
+    # Ray connects to its cluster here: one out of reach fails before the output is touched
+    pool = _pool(engine, jobs, timeout, memory_mb, ray_address)
     store = Store(out)
-    summary = RunSummary(new_run_id(), str(out), now_utc())
-    with store.lock(wait=wait):
-        store.prepare(PIPELINE_VERSION, SCHEMA_VERSION)
-        log.info("run %s: %s -> %s, %d workers", summary.run_id, ", ".join(display_path(p) for p in paths),
-                 display_path(out), jobs)
-        with WorkerPool(jobs, timeout=timeout, memory_mb=memory_mb) as pool:
-            # the workers import and warm up while we vacuum and load the keys, and while
-            # deltalake's writer imports pandas (half a second) in the background
-            threading.Thread(target=_preload_writer, daemon=True).start()
-            summary.vacuumed = store.vacuum()
-            committer = _Committer(store, summary, chunk_size, progress)
-            run = _Run(store, summary, committer, force, retry_errors, progress)
-            found = walk(paths, exclude=[out], follow_symlinks=follow_symlinks)
-            try:
-                for task, outcome in pool.map(run.tasks(found), path_of=lambda t: t.path):
-                    checkpoint("done")
-                    run.finished(task, outcome)
-                    if committer.due():
-                        committer.commit()
-                committer.commit()
-            except KeyboardInterrupt:
-                summary.finished_at = now_utc()
-                raise IngestInterrupted(summary) from None
-        run.record()
-        if summary.replaced:  # replaced rows left tombstoned files: remove them so a plain glob stays exact
-            store.vacuum()
+    summary = RunSummary(new_run_id(), str(out), now_utc(), engine=engine)
+    try:
+        with store.lock(wait=wait):
+            store.prepare(PIPELINE_VERSION, SCHEMA_VERSION)
+            with pool:
+                for k, v in pool.describe().items():
+                    setattr(summary, k, v)
+                log.info("run %s: %s -> %s, %s engine, %d workers on %d node(s)", summary.run_id,
+                         ", ".join(display_path(p) for p in paths), display_path(out), engine, summary.workers,
+                         summary.cluster_nodes)
+                # the workers import and warm up while we vacuum and load the keys, and while
+                # deltalake's writer imports pandas (half a second) in the background
+                threading.Thread(target=_preload_writer, daemon=True).start()
+                summary.vacuumed = store.vacuum()
+                committer = _Committer(store, summary, chunk_size, progress)
+                run = _Run(store, summary, committer, force, retry_errors, progress)
+                found = walk(paths, exclude=[out], follow_symlinks=follow_symlinks)
+                try:
+                    for task, outcome in pool.map(run.tasks(found), path_of=lambda t: t.path):
+                        checkpoint("done")
+                        run.finished(task, outcome)
+                        if committer.due():
+                            committer.commit()
+                    committer.commit()
+                except KeyboardInterrupt:
+                    summary.finished_at = now_utc()
+                    raise IngestInterrupted(summary) from None
+            run.record()
+            if summary.replaced:  # replaced rows left tombstoned files: remove them so a plain glob stays exact
+                store.vacuum()
+    finally:
+        pool.close()
     log.info("run %s: %d seen, %d ingested, %d skipped, %d quarantined", summary.run_id, summary.files_seen,
              summary.ingested, summary.skipped_duplicates + summary.skipped_known_errors, summary.quarantined)
     return summary
+
+
+ENGINES = ("pool", "ray")
+
+
+def _pool(engine: str, jobs: int | None, timeout: float, memory_mb: int | None, ray_address: str | None):
+    """The run's workers, not started yet (entering the pool starts them)."""
+    if engine == "pool":
+        if ray_address:
+            raise ValueError("ray_address is for the ray engine")
+        return WorkerPool(jobs or os.cpu_count() or 1, timeout=timeout, memory_mb=memory_mb)
+    if engine == "ray":
+        from pipeline.ray_engine import RayPool
+
+        return RayPool(jobs, timeout=timeout, memory_mb=memory_mb, address=ray_address)
+    raise ValueError(f"no engine {engine!r}: {', '.join(ENGINES)}")
 
 
 def _preload_writer() -> None:

@@ -145,8 +145,22 @@ def _warm_up() -> None:
     dates._patterns()
 
 
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this worker when the process that started it dies,
+    so a killed driver (or Ray actor) leaves no worker grinding on a long file."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the worker exits at its next message instead
+        return
+    if os.getppid() == 1:  # the parent died before the line above
+        os._exit(0)
+
+
 def _worker_main(conn: Connection, memory_mb: int | None, job: str = "ingest") -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _die_with_parent()
     _limit_memory(memory_mb)
     _warm_up()
     work = JOBS[job]
@@ -194,6 +208,8 @@ class WorkerPool:
     re-import the caller's script, so the API is safe to call from any program.
     """
 
+    engine = "pool"
+
     def __init__(self, jobs: int, timeout: float = DEFAULT_TIMEOUT_S, memory_mb: int | None = DEFAULT_MEMORY_MB,
                  files_per_worker: int = 500, job: str = "ingest"):
         if job not in JOBS:
@@ -222,6 +238,13 @@ class WorkerPool:
             w.conn.close()
         # a worker's interpreter takes ~0.3 s to shut down: reap them without waiting here
         threading.Thread(target=_reap, args=([w.proc for w in self.workers],), daemon=True).start()
+
+    def close(self) -> None:
+        """Nothing to let go of once the pool has exited (RayPool disconnects from its cluster)."""
+
+    def describe(self) -> dict:
+        """For the run's row in `runs`."""
+        return {"engine": self.engine, "workers": self.jobs, "cluster_nodes": 1, "cluster_cpus": os.cpu_count() or 0}
 
     def _start(self) -> _Worker:
         parent_sock, child_sock = socket.socketpair()

@@ -3,7 +3,9 @@
 The writer builds its Arrow tables from these schemas, the README's schema
 tables are generated from them (`python -m schemas.arrow`), and the tests check
 what readers see against them. A change here is a schema change: bump
-SCHEMA_VERSION and add a migration note to MIGRATIONS.
+SCHEMA_VERSION and add a migration note to MIGRATIONS; when the change is in
+what extraction writes (notices, items, item_units, dates), set
+EXTRACTION_SCHEMA to it too, so notices ingested before are re-extracted.
 """
 from __future__ import annotations
 
@@ -11,7 +13,10 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+# the last version that changed the rows extraction writes: notices ingested under
+# an older one are re-extracted; a change elsewhere (runs) only adds columns
+EXTRACTION_SCHEMA = 4
 MIGRATIONS = {
     1: "initial schema",
     2: "notices and errors: source_path_bytes for file names that are not UTF-8; year 0 (not null) when a notice "
@@ -19,6 +24,8 @@ MIGRATIONS = {
     3: "item_units.role: lead (牵头) or support (配合, 协办) where the notice says so",
     4: "items and dates: recurrence_interval (每隔2天); precision week, decade, century; recurrence every day, "
        "working_day",
+    5: "runs: engine, workers, cluster_nodes, cluster_cpus (null in rows of earlier runs); notices are not "
+       "re-extracted",
 }
 
 _str = pa.string()
@@ -151,6 +158,11 @@ RUNS, RUNS_DOC = _schema(
     ("item_units_version", _i64, "Delta version of `item_units` after the run", True),
     ("dates_version", _i64, "Delta version of `dates` after the run", True),
     ("errors_version", _i64, "Delta version of `errors` after the run", True),
+    ("engine", _str, "where files were extracted: pool (processes on the driver's machine) or ray (a Ray cluster)",
+     True),
+    ("workers", _i32, "extraction processes (pool) or Ray actors (ray)", True),
+    ("cluster_nodes", _i32, "machines the run's workers could use (1 for the pool)", True),
+    ("cluster_cpus", _i32, "their CPUs, as the machine or Ray reported them", True),
 )
 
 

@@ -108,6 +108,38 @@ def test_force_replaces_rows_without_duplicates(tmp_path):
     assert read_table(tmp_path, "items").num_rows == 71
 
 
+RUNS_ADDED_IN_5 = ("engine", "workers", "cluster_nodes", "cluster_cpus")
+
+
+def test_an_output_of_schema_4_is_upgraded_in_place_and_only_older_notices_are_re_extracted(tmp_path):
+    from deltalake import write_deltalake
+
+    files = [SAMPLES / "000_667d92ae8c820e6e.txt", SAMPLES / "001_cbaf9ffe1ea5b1b9.txt"]
+    now = tmp_path / "now"
+    ingest(files, out=now, jobs=1)
+    # the same output as schema 4 wrote it: runs without the engine columns; one notice of schema 3
+    old = tmp_path / "old"
+    for name, spec in TABLES.items():
+        table = read_table(now, name)
+        if name == "runs":
+            table = table.drop_columns(list(RUNS_ADDED_IN_5))
+        if name == "notices":
+            versions = pa.array([3] + [4] * (table.num_rows - 1), pa.int32())
+            table = table.set_column(table.schema.get_field_index("schema_version"), "schema_version", versions)
+        write_deltalake(str(old / name), table, partition_by=list(spec.partition_by) or None)
+    by_schema = {r["schema_version"]: r for r in read_table(old, "notices").to_pylist()}
+
+    summary = ingest(files, out=old, jobs=1)
+    assert (summary.ingested, summary.replaced, summary.skipped_duplicates) == (1, 1, 1)
+    run_of = {r["doc_id"]: r["run_id"] for r in read_table(old, "notices").to_pylist()}
+    assert run_of[by_schema[3]["doc_id"]] == summary.run_id  # re-extracted
+    assert run_of[by_schema[4]["doc_id"]] == by_schema[4]["run_id"]  # kept
+    runs = sorted(read_table(old, "runs").to_pylist(), key=lambda r: r["started_at"])
+    assert [tuple(r[c] for c in RUNS_ADDED_IN_5) for r in runs] == [(None,) * 4, ("pool", 1, 1, os.cpu_count())]
+    for name in DATA:
+        assert keys(read_table(old, name), name) == keys(read_table(now, name), name), name
+
+
 # --------------------------------------------------------------------------- crashes
 
 
