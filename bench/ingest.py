@@ -11,7 +11,11 @@ workers, sampled every 50 ms). Runs with N <= 500 are repeated (jobs settings
 interleaved) and the median run is reported. Last, end-to-end PDF pages/s
 (--jobs 1, 200 PDFs) against the raw PDF reader on the same files in one process.
 
-    python bench/ingest.py [--sizes 200 2000] [--jobs 1 2]
+With --engine ray, every setting runs twice, on the pool and on a Ray instance
+the run starts on this machine (`--engine ray`, start-up included: it is paid
+once per run), interleaved, and the ratio of Ray to the pool is printed.
+
+    python bench/ingest.py [--sizes 200 2000] [--jobs 1 2] [--engine ray]
 """
 from __future__ import annotations
 
@@ -75,12 +79,13 @@ def build_corpus(folder: Path, n: int, formats=("txt", "docx", "pdf")) -> None:
         make_copy(src, folder / f"{i:05d}_{src.name}", i)
 
 
-def run_ingest(corpus: Path, jobs: int) -> dict:
+def run_ingest(corpus: Path, jobs: int, engine: str = "pool") -> dict:
     out = Path(tempfile.mkdtemp(prefix="bench-out-"))
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "ingest", str(corpus), "--out", str(out),
-                             "--jobs", str(jobs), "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                             "--jobs", str(jobs), "--json", "--engine", engine], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
     root = psutil.Process(proc.pid)
     peak = 0
     while proc.poll() is None:
@@ -113,7 +118,12 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[200, 2000])
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--repeat-small", type=int, default=3, help="runs per setting for N <= 500 (median reported)")
+    ap.add_argument("--engine", choices=("pool", "ray"), default="pool",
+                    help="ray: also run every setting on Ray, next to the pool")
+    ap.add_argument("--skip-pdf", action="store_true", help="leave out the end-to-end PDF figure")
     args = ap.parse_args()
+    engines = ["pool", "ray"] if args.engine == "ray" else ["pool"]
+    settings = [(e, j) for j in args.jobs for e in engines]
     work = Path(tempfile.mkdtemp(prefix="bench-corpus-"))
     rows = []
     try:
@@ -121,29 +131,37 @@ def main() -> None:
             corpus = work / f"mixed-{n}"
             build_corpus(corpus, n)
             repeats = args.repeat_small if n <= 500 else 1
-            runs = {jobs: [] for jobs in args.jobs}
-            for _ in range(repeats):  # interleaved, so drift in machine load hits both settings alike
-                for jobs in args.jobs:
-                    runs[jobs].append(run_ingest(corpus, jobs))
-            for jobs in args.jobs:
-                s = sorted(runs[jobs], key=lambda r: r["wall"])[len(runs[jobs]) // 2]  # the median run
-                rows.append((n, jobs, s))
-                print(f"N={n:5d} jobs={jobs}: {s['wall']:7.1f} s  {s['ingested'] / s['wall']:7.1f} files/s  "
+            runs = {setting: [] for setting in settings}
+            for _ in range(repeats):  # interleaved, so drift in machine load hits every setting alike
+                for engine, jobs in settings:
+                    runs[engine, jobs].append(run_ingest(corpus, jobs, engine))
+            for engine, jobs in settings:
+                s = sorted(runs[engine, jobs], key=lambda r: r["wall"])[len(runs[engine, jobs]) // 2]  # the median run
+                rows.append((n, engine, jobs, s))
+                print(f"N={n:5d} {engine:4} jobs={jobs}: {s['wall']:7.1f} s  {s['ingested'] / s['wall']:7.1f} files/s  "
                       f"{s['pages'] / s['wall']:7.1f} pages/s  {s['items'] / s['wall']:8.0f} items/s  "
                       f"commit {s['commit_seconds']:5.1f} s  peak RSS {s['peak_rss_mb']:6.0f} MiB  "
                       f"(ingested {s['ingested']}, quarantined {s['quarantined']}; median of {repeats})", flush=True)
         print()
         for n in args.sizes:
-            by_jobs = {j: s for nn, j, s in rows if nn == n}
+            for jobs in args.jobs if "ray" in engines else ():
+                pool, ray = (next(s for nn, e, j, s in rows if (nn, e, j) == (n, engine, jobs)) for engine in engines)
+                print(f"N={n} jobs={jobs}: Ray {ray['ingested'] / ray['wall']:.1f} files/s, the pool "
+                      f"{pool['ingested'] / pool['wall']:.1f}: Ray is {pool['wall'] / ray['wall']:.2f}x as fast; "
+                      f"peak RSS {ray['peak_rss_mb']:.0f} MiB against {pool['peak_rss_mb']:.0f} "
+                      f"({ray['peak_rss_mb'] / pool['peak_rss_mb']:.2f}x)")
+            by_jobs = {j: s for nn, e, j, s in rows if (nn, e) == (n, "pool")}
             if 1 in by_jobs and 2 in by_jobs:
                 print(f"N={n}: 2 jobs are {by_jobs[1]['wall'] / by_jobs[2]['wall']:.2f}x as fast as 1")
         sizes = sorted(args.sizes)
         if len(sizes) >= 2:
-            for jobs in args.jobs:
-                small = next(s for n, j, s in rows if n == sizes[0] and j == jobs)
-                big = next(s for n, j, s in rows if n == sizes[-1] and j == jobs)
-                print(f"jobs={jobs}: peak RSS at N={sizes[-1]} is {big['peak_rss_mb'] / small['peak_rss_mb']:.2f}x "
-                      f"that at N={sizes[0]}")
+            for engine, jobs in settings:
+                small, big = (next(s for n, e, j, s in rows if (n, e, j) == (size, engine, jobs))
+                              for size in (sizes[0], sizes[-1]))
+                print(f"{engine} jobs={jobs}: peak RSS at N={sizes[-1]} is "
+                      f"{big['peak_rss_mb'] / small['peak_rss_mb']:.2f}x that at N={sizes[0]}")
+        if args.skip_pdf:
+            return
         pdfs = work / "pdf-200"
         build_corpus(pdfs, 200, formats=("pdf",))
         raw = raw_pdf_pages_per_s(pdfs)

@@ -30,6 +30,7 @@ import logging
 import os
 import socket
 import tempfile
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ log = logging.getLogger("notices.ray")
 INSTALL_HINT = "pip install 'notices[ray]'"
 LOCAL = "local"
 START_TIMEOUT_S = 120.0  # for every actor to start and answer
+CONNECT_TIMEOUT_S = 60.0  # for ray.init to start or join a cluster
 SLACK_S = 120.0  # beyond the per-file limit, before an actor that does not answer is given up on
 
 
@@ -122,6 +124,18 @@ def _ray_messages_to_log(ray, restore=None):
     return original
 
 
+def _init(ray, kwargs: dict, failure: list) -> None:
+    try:
+        ray.init(**kwargs)
+    except Exception as e:
+        failure.append(e)
+
+
+def _is_loopback(address: str) -> bool:
+    host = address.rpartition(":")[0].strip("[]")
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
 def _probe(address: str, timeout: float = 10.0) -> None:
     """HOST:PORT must answer a TCP connection: Ray's own attempts go on for minutes."""
     if address == "auto" or "://" in address:  # auto: Ray finds the address on this machine, or says it cannot
@@ -152,12 +166,17 @@ class RayPool:
     def __init__(self, jobs: int | None = None, timeout: float = DEFAULT_TIMEOUT_S,
                  memory_mb: int | None = DEFAULT_MEMORY_MB, files_per_worker: int = 500,
                  address: str | None = None, attempts: int = 3):
-        self.ray = import_ray()
         self.requested_jobs = jobs
         self.timeout = timeout
         self.memory_mb = memory_mb
         self.files_per_worker = files_per_worker
         self.address = address or os.environ.get("RAY_ADDRESS") or LOCAL
+        if self.address == LOCAL or _is_loopback(self.address):
+            # Ray would swap 127.0.0.1 for this machine's network address (it reads this at import):
+            # a run's own instance, or a head started on the loopback, stays on the loopback
+            os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")  # Ray's C++ core logs its retries to stderr
+        self.ray = import_ray()
         self.attempts = max(1, attempts)
         self.slots: list[_Slot] = []
         self.ready_refs: list = []
@@ -186,22 +205,26 @@ class RayPool:
             return
         quiet = dict(log_to_driver=False, logging_level=logging.ERROR, include_dashboard=False)
         self._printer = _ray_messages_to_log(ray)
-        try:
-            if self.address == LOCAL:
-                # a run's own instance listens on the loopback interface only (Ray reads this at import)
-                os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-                ray.init(num_cpus=self.requested_jobs or os.cpu_count() or 1, object_store_memory=256 * 2**20,
-                         _temp_dir=os.environ.get("RAY_TMPDIR") or os.path.join(tempfile.gettempdir(),
-                                                                             f"notices-ray-{os.getuid()}"),
-                         **quiet)
-            else:
-                _probe(self.address)
-                ray.init(address=self.address, **quiet)
-        except RayEngineError:
-            raise
-        except Exception as e:  # ConnectionError, a timeout, a version mismatch between Ray releases...
-            where = "start a local Ray instance" if self.address == LOCAL else f"connect to the Ray cluster at {self.address}"
-            raise RayEngineError(f"cannot {where}: {_short(e)}") from None
+        where = "start a local Ray instance" if self.address == LOCAL else f"connect to the Ray cluster at {self.address}"
+        if self.address == LOCAL:
+            temp = os.environ.get("RAY_TMPDIR") or os.path.join(tempfile.gettempdir(), f"notices-ray-{os.getuid()}")
+            init = dict(num_cpus=self.requested_jobs or os.cpu_count() or 1, object_store_memory=256 * 2**20,
+                        _temp_dir=temp, **quiet)
+        else:
+            _probe(self.address)
+            init = dict(address=self.address, **quiet)
+        # Ray retries a cluster that answers TCP but not its protocol (a wrong port, a missing
+        # auth token) for ever: give it CONNECT_TIMEOUT_S, from a thread we can stop waiting for
+        failure: list[BaseException] = []
+        attempt = threading.Thread(target=_init, args=(ray, init, failure), daemon=True)
+        attempt.start()
+        attempt.join(CONNECT_TIMEOUT_S)
+        hint = "" if self.address == LOCAL else (" (is it the head's GCS port? a cluster with token authentication "
+                                                  "also needs RAY_AUTH_MODE=token and its token here)")
+        if attempt.is_alive():
+            raise RayEngineError(f"cannot {where}: no answer within {CONNECT_TIMEOUT_S:g} s{hint}")
+        if failure:  # ConnectionError, a version mismatch between Ray releases...
+            raise RayEngineError(f"cannot {where}: {_short(failure[0])}{hint}")
         self.started_ray = True
 
     def _new_actor(self):

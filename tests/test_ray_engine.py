@@ -9,8 +9,10 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -218,3 +220,51 @@ def test_an_unreachable_cluster_is_one_line(tmp_path):
     assert result.returncode == 5, result.stderr[-2000:]
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert "Traceback" not in result.stderr and "127.0.0.1:9" in lines[-1], result.stderr[-2000:]
+
+
+@pytest.fixture
+def running_cluster(tmp_path_factory):
+    """A Ray head started with `ray start --head`, as a user would, on 127.0.0.1 only:
+    its workers do not inherit the driver's environment, as on a real cluster."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    temp = Path(tempfile.mkdtemp(prefix="rayc-", dir="/tmp"))  # Ray's socket paths must stay short
+    env = dict(os.environ, RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0", RAY_USAGE_STATS_ENABLED="0")
+    env.pop("NOTICES_FAULT_FILE", None)
+    ray_cli = Path(sys.executable).parent / "ray"
+    head = subprocess.Popen([str(ray_cli), "start", "--head", "--block", f"--port={port}", "--num-cpus=2",
+                             "--include-dashboard=false", f"--temp-dir={temp}"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert head.poll() is None and time.monotonic() < deadline, "ray start --head did not come up"
+                time.sleep(0.5)
+        yield f"127.0.0.1:{port}"
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)  # --block: the head's processes stop with it
+        try:
+            head.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def test_a_run_on_a_running_cluster_sends_its_settings_to_the_workers(running_cluster, good_pool_out, corpus, tmp_path):
+    # the limits and faults are NOTICES_* variables of the driver: the cluster's workers get them with the tasks
+    env = {"RAY_AUTH_MODE": "token", "NOTICES_FAULT_FILE": "sleep:003_:60"}
+    result = ray_ingest(corpus / "good", tmp_path, "--ray-address", running_cluster, "--timeout", "3", env=env)
+    assert result.returncode == 1, result.stderr[-3000:]
+    summary = json.loads(result.stdout)
+    assert (summary["cluster_nodes"], summary["cluster_cpus"], summary["ingested"]) == (1, 2, 12)
+    assert sorted(e["code"] for e in summary["errors"]) == ["timeout"] * 3
+    assert all("/003_" in e["path"] for e in summary["errors"])
+    want, got = comparable(good_pool_out), comparable(tmp_path)
+    three = {json.dumps(r["doc_id"]) for r in read_table(good_pool_out, "notices").to_pylist()
+             if "/003_" in r["source_path"]}
+    assert got["notices"] == [r for r in want["notices"] if dict(r)["doc_id"] not in three]
