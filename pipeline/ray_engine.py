@@ -175,7 +175,6 @@ class RayPool:
             # Ray would swap 127.0.0.1 for this machine's network address (it reads this at import):
             # a run's own instance, or a head started on the loopback, stays on the loopback
             os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")  # Ray's C++ core logs its retries to stderr
         self.ray = import_ray()
         self.attempts = max(1, attempts)
         self.slots: list[_Slot] = []
@@ -205,24 +204,27 @@ class RayPool:
             return
         quiet = dict(log_to_driver=False, logging_level=logging.ERROR, include_dashboard=False)
         self._printer = _ray_messages_to_log(ray)
-        where = "start a local Ray instance" if self.address == LOCAL else f"connect to the Ray cluster at {self.address}"
-        if self.address == LOCAL:
-            temp = os.environ.get("RAY_TMPDIR") or os.path.join(tempfile.gettempdir(), f"notices-ray-{os.getuid()}")
-            init = dict(num_cpus=self.requested_jobs or os.cpu_count() or 1, object_store_memory=256 * 2**20,
-                        _temp_dir=temp, **quiet)
-        else:
-            _probe(self.address)
-            init = dict(address=self.address, **quiet)
-        # Ray retries a cluster that answers TCP but not its protocol (a wrong port, a missing
-        # auth token) for ever: give it CONNECT_TIMEOUT_S, from a thread we can stop waiting for
         failure: list[BaseException] = []
-        attempt = threading.Thread(target=_init, args=(ray, init, failure), daemon=True)
-        attempt.start()
-        attempt.join(CONNECT_TIMEOUT_S)
-        hint = "" if self.address == LOCAL else (" (is it the head's GCS port? a cluster with token authentication "
-                                                  "also needs RAY_AUTH_MODE=token and its token here)")
-        if attempt.is_alive():
-            raise RayEngineError(f"cannot {where}: no answer within {CONNECT_TIMEOUT_S:g} s{hint}")
+        if self.address == LOCAL:
+            where, hint = "start a local Ray instance", ""
+            temp = os.environ.get("RAY_TMPDIR") or os.path.join(tempfile.gettempdir(), f"notices-ray-{os.getuid()}")
+            # in this thread: Ray ties the processes it starts to the life of the thread that
+            # started them (PR_SET_PDEATHSIG), so they must not be started from one that ends
+            _init(ray, dict(num_cpus=self.requested_jobs or os.cpu_count() or 1, object_store_memory=256 * 2**20,
+                            _temp_dir=temp, **quiet), failure)
+        else:
+            where = f"connect to the Ray cluster at {self.address}"
+            hint = (" (is it the head's GCS port? a cluster with token authentication also needs "
+                    "RAY_AUTH_MODE=token and its token here)")
+            _probe(self.address)
+            # Ray retries a cluster that answers TCP but not its protocol (a wrong port, a missing
+            # auth token) for ever: give it CONNECT_TIMEOUT_S, from a thread we can stop waiting for
+            attempt = threading.Thread(target=_init, args=(ray, dict(address=self.address, **quiet), failure),
+                                       daemon=True)
+            attempt.start()
+            attempt.join(CONNECT_TIMEOUT_S)
+            if attempt.is_alive():
+                raise RayEngineError(f"cannot {where}: no answer within {CONNECT_TIMEOUT_S:g} s{hint}")
         if failure:  # ConnectionError, a version mismatch between Ray releases...
             raise RayEngineError(f"cannot {where}: {_short(failure[0])}{hint}")
         self.started_ray = True
