@@ -38,12 +38,12 @@ EXIT_BAD_INPUT = 2
 EXIT_LOCKED = 3
 EXIT_OUTPUT = 4
 EXIT_ENGINE = 5
+EXIT_INTERRUPTED = 130
 
 
 class Engine(str, enum.Enum):
     pool = "pool"
     ray = "ray"
-EXIT_INTERRUPTED = 130
 
 
 def _is_tty(stream) -> bool:
@@ -331,7 +331,8 @@ def ingest(
     written; 5 when --engine ray cannot run (Ray missing, the cluster out of
     reach); 130 when interrupted (what was committed stays; run again to resume).
 
-    Python: pipeline.ingest.ingest(paths, out, jobs, force, chunk_size, timeout, memory_mb, wait, ...)
+    Python: pipeline.ingest.ingest(paths, out, jobs, force, chunk_size, timeout, memory_mb, wait, ...,
+    engine, ray_address)
     """
     missing = [p for p in paths if not os.path.lexists(p)]
     if missing:

@@ -24,6 +24,7 @@ flat: only one chunk of rows is held at a time.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -347,37 +348,34 @@ def ingest(
     pool = _pool(engine, jobs, timeout, memory_mb, ray_address)
     store = Store(out)
     summary = RunSummary(new_run_id(), str(out), now_utc(), engine=engine)
-    try:
-        with store.lock(wait=wait):
-            store.prepare(PIPELINE_VERSION, SCHEMA_VERSION)
-            with pool:
-                for k, v in pool.describe().items():
-                    setattr(summary, k, v)
-                log.info("run %s: %s -> %s, %s engine, %d workers on %d node(s)", summary.run_id,
-                         ", ".join(display_path(p) for p in paths), display_path(out), engine, summary.workers,
-                         summary.cluster_nodes)
-                # the workers import and warm up while we vacuum and load the keys, and while
-                # deltalake's writer imports pandas (half a second) in the background
-                threading.Thread(target=_preload_writer, daemon=True).start()
-                summary.vacuumed = store.vacuum()
-                committer = _Committer(store, summary, chunk_size, progress)
-                run = _Run(store, summary, committer, force, retry_errors, progress)
-                found = walk(paths, exclude=[out], follow_symlinks=follow_symlinks)
-                try:
-                    for task, outcome in pool.map(run.tasks(found), path_of=lambda t: t.path):
-                        checkpoint("done")
-                        run.finished(task, outcome)
-                        if committer.due():
-                            committer.commit()
-                    committer.commit()
-                except KeyboardInterrupt:
-                    summary.finished_at = now_utc()
-                    raise IngestInterrupted(summary) from None
-            run.record()
-            if summary.replaced:  # replaced rows left tombstoned files: remove them so a plain glob stays exact
-                store.vacuum()
-    finally:
-        pool.close()
+    with contextlib.closing(pool), store.lock(wait=wait):
+        store.prepare(PIPELINE_VERSION, SCHEMA_VERSION)
+        with pool:
+            for k, v in pool.describe().items():
+                setattr(summary, k, v)
+            log.info("run %s: %s -> %s, %s engine, %d workers on %d node(s)", summary.run_id,
+                     ", ".join(display_path(p) for p in paths), display_path(out), engine, summary.workers,
+                     summary.cluster_nodes)
+            # the workers import and warm up while we vacuum and load the keys, and while
+            # deltalake's writer imports pandas (half a second) in the background
+            threading.Thread(target=_preload_writer, daemon=True).start()
+            summary.vacuumed = store.vacuum()
+            committer = _Committer(store, summary, chunk_size, progress)
+            run = _Run(store, summary, committer, force, retry_errors, progress)
+            found = walk(paths, exclude=[out], follow_symlinks=follow_symlinks)
+            try:
+                for task, outcome in pool.map(run.tasks(found), path_of=lambda t: t.path):
+                    checkpoint("done")
+                    run.finished(task, outcome)
+                    if committer.due():
+                        committer.commit()
+                committer.commit()
+            except KeyboardInterrupt:
+                summary.finished_at = now_utc()
+                raise IngestInterrupted(summary) from None
+        run.record()
+        if summary.replaced:  # replaced rows left tombstoned files: remove them so a plain glob stays exact
+            store.vacuum()
     log.info("run %s: %d seen, %d ingested, %d skipped, %d quarantined", summary.run_id, summary.files_seen,
              summary.ingested, summary.skipped_duplicates + summary.skipped_known_errors, summary.quarantined)
     return summary
