@@ -181,10 +181,13 @@ class RayPool:
         self.ready_refs: list = []
         self.started_ray = False
         self._printer = None
-        self._connect()
         try:
+            self._connect()
             self.cpus = int(self.ray.cluster_resources().get("CPU", 0))
             self.nodes = sum(1 for n in self.ray.nodes() if n.get("Alive"))
+        except RayEngineError:
+            self.close()  # Ray's message printer back as it was
+            raise
         except Exception as e:
             self.close()
             raise RayEngineError(f"the Ray cluster at {self.address} does not answer: {_short(e)}") from None

@@ -268,3 +268,15 @@ def test_a_run_on_a_running_cluster_sends_its_settings_to_the_workers(running_cl
     three = {json.dumps(r["doc_id"]) for r in read_table(good_pool_out, "notices").to_pylist()
              if "/003_" in r["source_path"]}
     assert got["notices"] == [r for r in want["notices"] if dict(r)["doc_id"] not in three]
+
+
+def test_a_failed_connect_leaves_ray_as_it_was(monkeypatch):
+    import ray._private.worker as ray_worker
+
+    from pipeline.ray_engine import RayEngineError, RayPool
+
+    monkeypatch.delenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", raising=False)  # RayPool sets it for a loopback address
+    printer = ray_worker.print_to_stdstream
+    with pytest.raises(RayEngineError, match="127.0.0.1:9"):
+        RayPool(address="127.0.0.1:9")
+    assert ray_worker.print_to_stdstream is printer  # Ray's own printer is back for whoever uses Ray next
