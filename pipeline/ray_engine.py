@@ -363,9 +363,6 @@ class RayPool:
                 if slot.calls and self.timeout and now - slot.started > limit:
                     yield from lost(i, f"no answer {limit:g} s after the file started")
                     feed(i)
-            if not by_ref:
-                for i in range(len(self.slots)):
-                    feed(i)
 
     @staticmethod
     def _pop(slot: _Slot, ref, by_ref: dict) -> _Call:
