@@ -299,7 +299,9 @@ class _ProgressLines:
 @app.command()
 def ingest(
     paths: list[Path] = typer.Argument(..., help="Files or folders of notices (searched recursively)."),
-    out: Path = typer.Option(Path("output"), "--out", "-o", help="Output root: one Delta Lake table per name."),
+    out: str = typer.Option("output", "--out", "-o",
+                            help="Output root: one Delta Lake table per name; a folder, or s3://BUCKET/PREFIX "
+                                 "(gs://, az://) with deltalake's settings in the environment."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: the machine's cores)."),
     force: bool = typer.Option(False, "--force", help="Re-extract files already ingested (replaces their rows)."),
     retry_errors: bool = typer.Option(False, "--retry-errors",
@@ -441,12 +443,17 @@ def _print_summary(s) -> None:
 AS_OF_HELP = "The table as an earlier run left it: a Delta version number, a run_id, or a time (ISO 8601, UTC)."
 
 
-def _output_folder(out: Path) -> None:
+def _output_folder(out: str) -> None:
+    from pipeline.writer import is_object_store
+
+    if is_object_store(out):
+        return  # a missing table there reads as empty, as a new folder's does
+    out = Path(out)
     if not out.is_dir():
         _fail(f"{display_path(out)}: no such output folder" if not out.exists() else f"{display_path(out)}: not a folder")
 
 
-def _load_table(out: Path, name: str, as_of: Optional[str], where: Optional[list[str]] = None):
+def _load_table(out: str, name: str, as_of: Optional[str], where: Optional[list[str]] = None):
     from pipeline.export import load, select_rows
     from pipeline.writer import VersionGone
 
@@ -462,7 +469,7 @@ def _load_table(out: Path, name: str, as_of: Optional[str], where: Optional[list
 def export(
     table: str = typer.Argument(..., help="notices, items, item_units, dates, errors, runs, or flat (items with their notice)."),
     out_file: Optional[Path] = typer.Option(None, "--out", help="FILE.xlsx, .csv (with a BOM), .jsonl or .parquet; default TABLE.xlsx."),
-    data: Path = typer.Option(Path("output"), "--data", help="Ingest output to read."),
+    data: str = typer.Option("output", "--data", help="Ingest output to read (a folder or s3://... URI)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help=AS_OF_HELP),
     where: Optional[list[str]] = typer.Option(None, "--where", help="COLUMN=VALUE, COLUMN!=VALUE or COLUMN~TEXT; repeat to AND."),
 ) -> None:
@@ -486,7 +493,7 @@ def export(
 
 @app.command()
 def history(
-    out: Path = typer.Option(Path("output"), "--out", "-o", help="Output root."),
+    out: str = typer.Option("output", "--out", "-o", help="Output root (a folder or s3://... URI)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help=AS_OF_HELP + " With --table."),
     table: Optional[str] = typer.Option(None, "--table", help="Show this table (as of --as-of) instead of the runs."),
@@ -549,7 +556,7 @@ def _print_rows(rows, title: str, limit: int = 20) -> None:
 def diff(
     old: Optional[str] = typer.Argument(None, help="Old side: a notice file, or a doc_id (or unique prefix) in --data."),
     new: Optional[str] = typer.Argument(None, help="New side: a notice file, or a doc_id in --data."),
-    data: Path = typer.Option(Path("output"), "--data", help="Ingest output to look doc_ids and issuers up in."),
+    data: str = typer.Option("output", "--data", help="Ingest output to look doc_ids and issuers up in (a folder or URI)."),
     issuer: Optional[str] = typer.Option(None, "--issuer", help="Compare this issuer's notices of two years (with --years)."),
     years: Optional[Tuple[int, int]] = typer.Option(None, "--years", help="OLD_YEAR NEW_YEAR, with --issuer."),
     item_type: Optional[str] = typer.Option(None, "--type", help="Only schedule, task or list items."),

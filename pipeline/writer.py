@@ -28,7 +28,7 @@ from typing import Iterable, Iterator
 import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import DeltaTable, Schema, write_deltalake
-from deltalake.exceptions import DeltaError
+from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from schemas.arrow import TABLES, TableSpec
 from schemas.errors import OutputError
@@ -61,11 +61,23 @@ def _is_in(table: pa.Table, ids: Iterable[str]) -> pa.Array:
     return pc.is_in(table.column("doc_id"), value_set=pa.array(sorted(ids), pa.string()))
 
 
+def is_object_store(root: str | os.PathLike) -> bool:
+    """An output root on object storage (s3://, gs://, az://, abfss://...): deltalake
+    reaches it with the storage settings in the environment (AWS_*, GOOGLE_*, AZURE_*)."""
+    return isinstance(root, str) and "://" in root and not root.startswith("file://")
+
+
+def _local_lock_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "notices" / "locks"
+
+
 class Store:
     LOCK_NAME = ".notices.lock"  # holds the pid of the run, for people; the lock is on the folder itself
 
     def __init__(self, root: str | os.PathLike):
-        self.root = Path(root)
+        self.remote = is_object_store(root)
+        self.root: Path | str = str(root).rstrip("/") if self.remote else Path(root)
         self._tables: dict[str, DeltaTable] = {}
         self._lock_fd: int | None = None
         # doc_ids in each table, and the table version they were read at
@@ -74,11 +86,22 @@ class Store:
 
     # ------------------------------------------------------------------ paths, versions
 
-    def path(self, name: str) -> Path:
-        return self.root / name
+    def path(self, name: str) -> Path | str:
+        return f"{self.root}/{name}" if self.remote else self.root / name
 
     def exists(self, name: str) -> bool:
-        return DeltaTable.is_deltatable(str(self.path(name)))
+        if not self.remote:
+            return DeltaTable.is_deltatable(str(self.path(name)))
+        if name in self._tables:
+            return True
+        # is_deltatable retries for a minute on a missing table in S3; opening it fails at once
+        try:
+            self._tables[name] = DeltaTable(self.path(name))
+        except TableNotFoundError:
+            return False
+        except (OSError, DeltaError) as e:
+            raise OutputError(f"{self.path(name)}: cannot open the table: {_reason(e)}") from None
+        return True
 
     def table(self, name: str) -> DeltaTable | None:
         if not self.exists(name):
@@ -103,7 +126,14 @@ class Store:
     def lock(self, wait: bool = False, poll_s: float = 0.5) -> Iterator[None]:
         """One writer at a time per output root. The lock is a kernel flock on
         the root folder itself: released whenever the holder exits (even by
-        kill -9), and not undone by deleting a file in it."""
+        kill -9), and not undone by deleting a file in it. On object storage
+        there is no folder to lock: the lock is a flock on a file named after
+        the root in this machine's cache, so it keeps apart the ingests that
+        this driver machine runs (see the README for writers on several machines)."""
+        if self.remote:
+            with self._lock_file(wait, poll_s):
+                yield
+            return
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
@@ -137,10 +167,39 @@ class Store:
             self._lock_fd = None
             os.close(fd)  # closing releases the flock
 
+    @contextlib.contextmanager
+    def _lock_file(self, wait: bool, poll_s: float) -> Iterator[None]:
+        import hashlib
+
+        folder = _local_lock_dir()
+        name = hashlib.sha256(str(self.root).encode("utf-8")).hexdigest()[:24] + ".lock"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as e:
+            raise OutputError(f"{folder}: cannot create the lock file for {self.root}: {_reason(e)}") from None
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as e:
+                    if e.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if not wait:
+                        raise OutputLocked(f"{self.root} is being written by another ingest on this machine "
+                                           f"(lock {folder / name}); wait for it or run with --wait") from None
+                    time.sleep(poll_s)
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()} {self.root}\n".encode("utf-8"))
+            yield
+        finally:
+            os.close(fd)
+
     def check_lock(self) -> None:
         """The locked folder is still the one at `root` (not moved or deleted
         and made anew, which would let another writer lock the new one)."""
-        if self._lock_fd is None:
+        if self._lock_fd is None or self.remote:
             return
         held = os.fstat(self._lock_fd)
         try:

@@ -1,6 +1,7 @@
 """Helpers the test modules share (test modules never import each other)."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from pipeline.writer import read_table
-from schemas.arrow import TABLES
+from schemas.arrow import DATA_TABLES, TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "notices"
@@ -64,3 +65,18 @@ def assert_unique_keys(out: Path) -> None:
     for name in TABLES:
         table = read_table(out, name)
         assert len(set(keys(table, name))) == table.num_rows, name
+
+
+# what differs between two runs over the same files: the run, and when
+RUN_COLUMNS = {"run_id", "ingested_at", "occurred_at"}
+
+
+def comparable(out: str | Path) -> dict[str, list[tuple]]:
+    """Every data table as sorted rows without the run's columns (errors keyed by path, not run)."""
+    tables = {}
+    for name in DATA_TABLES:
+        rows = read_table(out, name).to_pylist()
+        tables[name] = sorted(
+            tuple((k, json.dumps(v, sort_keys=True, default=str)) for k, v in sorted(r.items()) if k not in RUN_COLUMNS)
+            for r in rows)
+    return tables

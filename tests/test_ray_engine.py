@@ -21,26 +21,11 @@ import pytest
 from typer.testing import CliRunner
 
 from bad_inputs import write_corpus
-from helpers import ROOT, SAMPLES, run_cli
+from helpers import ROOT, SAMPLES, comparable, run_cli
 from pipeline.cli import app
 from pipeline.writer import Store, read_table
 from schemas.arrow import DATA_TABLES, TABLES
 from schemas.errors import RETRIED_CODES
-
-# what differs between two runs over the same files: the run, and when
-RUN_COLUMNS = {"run_id", "ingested_at", "occurred_at"}
-
-
-def comparable(out: Path) -> dict[str, list[tuple]]:
-    """Every data table as sorted rows without the run's columns (errors keyed by path, not run)."""
-    tables = {}
-    for name in DATA_TABLES:
-        rows = read_table(out, name).to_pylist()
-        tables[name] = sorted(
-            tuple((k, json.dumps(v, sort_keys=True, default=str)) for k, v in sorted(r.items()) if k not in RUN_COLUMNS)
-            for r in rows)
-    return tables
-
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
