@@ -67,6 +67,20 @@ def is_object_store(root: str | os.PathLike) -> bool:
     return isinstance(root, str) and "://" in root and not root.startswith("file://")
 
 
+def _flock(fd: int, wait: bool, poll_s: float, busy: str) -> None:
+    """An exclusive flock on fd: waited for, or OutputLocked(busy) at once."""
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as e:
+            if e.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            if not wait:
+                raise OutputLocked(busy) from None
+            time.sleep(poll_s)
+
+
 def _local_lock_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "notices" / "locks"
@@ -144,19 +158,8 @@ class Store:
             raise OutputError(f"{self.root}: is a file, not a folder for the output tables")
         fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
         try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as e:
-                    if e.errno not in (errno.EAGAIN, errno.EACCES):
-                        raise
-                    if not wait:
-                        raise OutputLocked(
-                            f"{self.root} is being written by another ingest (pid in {self.LOCK_NAME}); "
-                            "wait for it or run with --wait"
-                        ) from None
-                    time.sleep(poll_s)
+            _flock(fd, wait, poll_s, f"{self.root} is being written by another ingest (pid in {self.LOCK_NAME}); "
+                                     "wait for it or run with --wait")
             try:  # also proves the folder is writable before any work is done
                 (self.root / self.LOCK_NAME).write_text(f"{os.getpid()}\n", encoding="ascii")
             except OSError as e:
@@ -179,17 +182,8 @@ class Store:
         except OSError as e:
             raise OutputError(f"{folder}: cannot create the lock file for {self.root}: {_reason(e)}") from None
         try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as e:
-                    if e.errno not in (errno.EAGAIN, errno.EACCES):
-                        raise
-                    if not wait:
-                        raise OutputLocked(f"{self.root} is being written by another ingest on this machine "
-                                           f"(lock {folder / name}); wait for it or run with --wait") from None
-                    time.sleep(poll_s)
+            _flock(fd, wait, poll_s, f"{self.root} is being written by another ingest on this machine "
+                                     f"(lock {folder / name}); wait for it or run with --wait")
             os.ftruncate(fd, 0)
             os.write(fd, f"{os.getpid()} {self.root}\n".encode("utf-8"))
             yield
