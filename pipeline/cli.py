@@ -6,6 +6,7 @@ reason, with its stable code, and an exit status a script can tell apart:
 
     0 done; 1 some files quarantined; 2 bad usage, input or setting;
     3 another ingest holds the output; 4 the output cannot be written;
+    5 the engine cannot run (Ray missing, its cluster out of reach);
     130 interrupted (Ctrl-C)
 
 When stdout or stderr is not a terminal nothing is wrapped to 80 columns and
@@ -42,6 +43,7 @@ EXIT_INTERRUPTED = 130
 
 
 class Engine(str, enum.Enum):
+    # ingest.ENGINES, spelled out so the command's help loads without pyarrow (a test keeps them equal)
     pool = "pool"
     ray = "ray"
 

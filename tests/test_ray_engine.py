@@ -195,6 +195,13 @@ def test_without_ray_the_engine_is_one_line_saying_what_to_install(tmp_path, mon
     assert not (tmp_path / "out").exists()  # checked before the output is touched
 
 
+def test_the_cli_offers_the_engines_the_api_runs():
+    from pipeline.cli import Engine
+    from pipeline.ingest import ENGINES
+
+    assert [engine.value for engine in Engine] == list(ENGINES)
+
+
 def test_a_ray_address_without_the_ray_engine_is_refused(tmp_path):
     result = CliRunner().invoke(app, ["ingest", str(SAMPLES), "--out", str(tmp_path), "--ray-address", "auto"])
     assert result.exit_code == 2 and "--engine ray" in result.stderr
