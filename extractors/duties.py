@@ -5,12 +5,15 @@ Task-split notices (工作要点, 任务分工方案) put the responsible units 
     1.加强政策解读。……（牵头单位：市发展改革委；责任单位：市财政局、市商务局；完成时限：2023年6月底前）
     做好A。（区发改委牵头，区财政局、区商务局配合）、做好B（责任单位：区商务局）
     （三）做好政策解读工作。……
+    牵头领导：市政府分管领导
+    牵头单位：市发展改革委
     责任单位：市政府办公室、市司法局
     完成时限：2023年12月底前
 
 Each bracketed responsibility closes a task: the text since the previous one (or
-the paragraph's start) without its number. A 责任单位： line gives the units of the
-paragraph above it. Lead units (牵头) and supporting units (配合, 协办) keep their
+the paragraph's start) without its number. A run of labelled lines (牵头单位：,
+责任单位：, 完成时限：, a person's 牵头领导：) gives the units and date of the paragraph
+above it; a person is never a unit. Lead units (牵头) and supporting units (配合, 协办) keep their
 role. The labels and verbs are data (columns.toml [duties]).
 """
 from __future__ import annotations
@@ -42,11 +45,11 @@ def _patterns() -> dict[str, regex.Pattern]:
     return {
         "label": regex.compile(alternation(labels) + r"\s*[：:]"),
         "line": regex.compile(r"^\s*" + alternation(unit_labels) + r"\s*[：:]"),
+        "labelled": regex.compile(r"^\s*" + alternation(labels) + r"\s*[：:]"),
         "verb": regex.compile(
             r"(?P<units>[^，,；;。]+?)\s*(?P<verb>" + alternation(_words("lead_verbs") + _words("support_verbs")
                                                              + _words("duty_verbs")) + r")(?:[，,；;。]|$)"),
         "field": regex.compile(r"\s*" + alternation(_words("field_labels")) + r"\s*[：:]"),
-        "date_line": regex.compile(r"^\s*" + alternation(_words("date_labels")) + r"\s*[：:]\s*(?P<date>.+)$"),
     }
 
 
@@ -90,22 +93,42 @@ def parse_duties(text: str, bare_ok: bool = False) -> tuple[list[str], list[str 
             units.extend(found)
             roles.extend([_role_of_label(label)] * len(found))
         return (units, roles, date_text) if units else None
-    clauses = list(p["verb"].finditer(text))
-    if not clauses or "".join(m.group(0) for m in clauses).strip(" ，,；;。") != text.strip(" ，,；;。"):
+    clauses = _verb_clauses(text)
+    if clauses is None:
         bare = split_units(text)  # （区发改委、区财政局）: units alone, the responsible ones
         whole = all(len(u) >= 3 and UNIT_SUFFIX.search(u) and not regex.search(r"\d", u) for u in bare)  # not 617室
         if bare_ok and len(text) <= 120 and bare and whole:
             return bare, [None] * len(bare), None
         return None
-    for m in clauses:
-        found = [u for u in split_units(regex.sub(r"^(?:由|请)", "", m.group("units").strip())) if u]
-        if not _looks_like_units(found):
-            return None
-        verb = m.group("verb")
+    for found, verb in clauses:
         role = _LEAD if verb in _words("lead_verbs") else _SUPPORT if verb in _words("support_verbs") else None
         units.extend(found)
         roles.extend([role] * len(found))
     return (units, roles, None) if units else None
+
+
+def _verb_clauses(text: str) -> list[tuple[list[str], str]] | None:
+    """(units, verb) of each clause of a responsibility written with verbs (X牵头，Y、Z配合),
+    or None when the text is not only such clauses. A list of units without a verb
+    shares the next clause's (省直有关部门，各州、市人民政府按照职责分工负责: both are responsible)."""
+    verb = _patterns()["verb"]
+    out: list[tuple[list[str], str]] = []
+    waiting: list[str] = []
+    for piece in regex.split(r"[，,；;。]", text):
+        piece = piece.strip()
+        if not piece:
+            continue
+        m = verb.fullmatch(piece)
+        named = regex.sub(r"^(?:由|请)", "", (m.group("units") if m else piece).strip())
+        found = [u for u in split_units(named) if u]
+        if not _looks_like_units(found):
+            return None
+        if m is None:
+            waiting.extend(found)
+            continue
+        out.append((waiting + found, m.group("verb")))
+        waiting = []
+    return out if out and not waiting else None
 
 
 def _bracket_groups(text: str) -> list[tuple[int, int]]:
@@ -134,27 +157,38 @@ def _item(task: str | None, units, roles, date_text, places, when: Reference, pa
                 date=when.read(date_text) if date_text else None, source_page=page, source_row=row)
 
 
+def _label_run(blocks, start: int, skip: set[int]) -> int:
+    """The end (exclusive) of the run of labelled paragraphs that starts at `start`."""
+    labelled = _patterns()["labelled"]
+    end = start
+    while end < len(blocks) and end not in skip and isinstance(blocks[end], Paragraph) \
+            and labelled.match(blocks[end].text):
+        end += 1
+    return end
+
+
 def duty_items(doc: Document, places, when: Reference, skip: set[int]) -> list[tuple[int, Item]]:
     """Items of responsibilities written after tasks in the body (see module docstring)."""
     out: list[tuple[int, Item]] = []
     blocks = doc.blocks
-    line = _patterns()["line"]
+    p = _patterns()
+    run_end = 0  # paragraphs before it belong to a run of labelled lines already read
+    tails: dict[int, str] = {}  # a paragraph's text after its last responsibility: a task the next line may close
     for i, b in enumerate(blocks):
-        if not isinstance(b, Paragraph) or i in skip:
+        if not isinstance(b, Paragraph) or i in skip or i < run_end:
             continue
         text = b.text
-        if line.match(text):  # 责任单位：… under the task it belongs to
-            duty = parse_duties(text)
+        if p["labelled"].match(text):  # 牵头单位：… 责任单位：… 完成时限：… under the task they belong to
+            run_end = _label_run(blocks, i, skip)
+            run = [blk.text.strip() for blk in blocks[i:run_end]]
             prev = blocks[i - 1] if i > 0 else None
-            if duty is None or not isinstance(prev, Paragraph) or line.match(prev.text) or (i - 1) in skip:
+            if not any(p["line"].match(t) for t in run) or not isinstance(prev, Paragraph) or (i - 1) in skip:
+                continue  # a date or a person alone gives no units; a run under a table is not the table's
+            duty = parse_duties("；".join(t.rstrip("。；;，,") for t in run))
+            if duty is None:
                 continue
             units, roles, date_text = duty
-            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-            if date_text is None and isinstance(nxt, Paragraph):  # 完成时限：… on the line below
-                m = _patterns()["date_line"].match(nxt.text)
-                date_text = m.group("date").strip(" ，,；;。") or None if m else None
-            task = _task_text(prev.text)
-            out.append((i, _item(task, units, roles, date_text, places, when, b.page, None)))
+            out.append((i, _item(_task_text(prev.text), units, roles, date_text, places, when, b.page, None)))
             continue
         last = 0
         for start, end in _bracket_groups(text):
@@ -163,7 +197,10 @@ def duty_items(doc: Document, places, when: Reference, skip: set[int]) -> list[t
             if duty is None:
                 continue
             units, roles, date_text = duty
-            out.append((i, _item(_task_text(text[last:start]), units, roles, date_text, places, when, b.page,
-                                 None)))
+            task = _task_text(text[last:start])
+            if task is None and last == 0 and (i - 1) in tails:  # the bracket opens its line: the task is above it
+                task = _task_text(tails.pop(i - 1))
+            out.append((i, _item(task, units, roles, date_text, places, when, b.page, None)))
             last = end
+        tails[i] = text[last:]
     return out

@@ -24,6 +24,7 @@ from schemas.document import Document, Paragraph, Table
 from schemas.records import DateSpan, Item
 
 _WS = regex.compile(r"\s+")
+_GROUP_HEADING = regex.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)])")
 _TOTAL_ROW = regex.compile("^" + alternation(vocab.words("columns.toml", "rows.total_row_starts")))
 
 
@@ -193,6 +194,12 @@ def table_items(table: Table, places: dict[str, str], when: Reference) -> list[I
             continue
         if len(units) != len(roles) or not any(roles):
             units, roles = split_units(unit_text), []
+        if cols.units and not units and sum(1 for t in row if t.strip()) == 1:
+            # one cell across a table of units: a group heading (一、…, （二）…) or a row whose units are
+            # not there (a flattened page wrote its merged cells empty); either way no one is named
+            if _GROUP_HEADING.match(next(t for t in row if t.strip())):
+                category, subcategory = next(t for t in row if t.strip()).strip(), None
+            continue
         item = Item(
             item_no=0,
             item_type=item_type,

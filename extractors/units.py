@@ -55,6 +55,8 @@ _PLACE = regex.compile(r"^[\p{Han}]{1,7}?(?:" + _ALT("place_endings") + _STATE +
 _PLACE_PREFIX = regex.compile(r"^([\p{Han}]{1,7}?(?:" + _ALT("place_prefix_endings") + _STATE + "))")
 _INSTITUTION = regex.compile(_ALT("institutions") + "$")
 _LEVELS = _W("levels")
+_SHARED_LEVEL = regex.compile(r"^" + _ALT("shared_front_levels") + r"(?:[（(][^）)]{1,8}[）)])?")
+_SHARED_FRONT = regex.compile(r"^各" + _ALT("shared_front_levels") + r"(?:[（(][^）)]{1,8}[）)])?$")
 # words that start with a level character without being one: 市场监管局, 乡村振兴局, 区域...
 _NOT_A_LEVEL = _W("not_levels")
 _COLLECTIVE = regex.compile("^" + _ALT("collective_starts") + "|级" + _ALT("qualifiers") + "?" + _ALT("collective_nouns") + "$")
@@ -142,6 +144,20 @@ def _depth_at(text: str, i: int) -> int:
     return depth
 
 
+def _join_shared_front(units: list[str]) -> list[str]:
+    """各州、市人民政府 stays one name: 各 and a bare level (各州, 各县（市）) before a
+    level that carries the institution (市人民政府) share both."""
+    out: list[str] = []
+    for u in units:
+        prev = out[-1] if out else ""
+        if (_SHARED_FRONT.match(prev) and _SHARED_LEVEL.match(u) and _INSTITUTION.search(u)
+                and not u.startswith(_NOT_A_LEVEL)):
+            out[-1] = f"{prev}、{u}"
+        else:
+            out.append(u)
+    return out
+
+
 def _expand_shared_suffix(units: list[str]) -> list[str]:
     """达川区、万源市人民政府 -> 达川区人民政府, 万源市人民政府: a bare place before a
     "place + institution" in the same list shares that institution."""
@@ -183,7 +199,7 @@ def _split_units(text: str) -> tuple[str, ...]:
                 units.extend(piece.split(" "))  # 市教育局 市民政局: separated by spaces only
             else:
                 units.extend(_split_run_together(piece.replace(" ", "")))
-    units = _expand_shared_suffix(units)
+    units = _expand_shared_suffix(_join_shared_front(units))
     seen: set[str] = set()
     return tuple(u for u in units if not (u in seen or seen.add(u)))
 

@@ -37,6 +37,12 @@ XIJI = places_of("西吉县人民政府办公室")
         ("市教育局；市教育局", ["市教育局"]),  # a unit named twice is one unit
         ("", []),
         ("石岭镇", ["石岭镇"]),
+        # 各 shared from the front over bare levels: one name, as recipients lines keep it
+        ("省直有关部门，各州、市人民政府", ["省直有关部门", "各州、市人民政府"]),
+        ("各县、区政府，市直各部门", ["各县、区政府", "市直各部门"]),
+        ("各州（市）、县（市、区）人民政府", ["各州（市）、县（市、区）人民政府"]),
+        ("各县、市场监管局", ["各县", "市场监管局"]),  # 市场监管局 starts with 市 without being a level
+        ("各镇、区财政局", ["各镇", "区财政局"]),  # no shared institution: two names
     ],
 )
 def test_split_units(cell, expected):

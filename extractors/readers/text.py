@@ -413,6 +413,37 @@ def _flat_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | None
     return last_line + 1, [TablePart(grid, page=lines[i].page, header_rows=1)]
 
 
+def _bar_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | None:
+    """A table a web page flattened to cells that each end in "|", without row
+    numbers: 工作任务 | 牵头单位 | 责任单位 | then every row as many cells, a group row
+    (一、…) followed by its empty cells ("| ||"). Empty cells right after the header are
+    columns the header left blank. Rows end at the first that does not start with
+    text (a row the flattening shifted, or the end of the table)."""
+    closed = "|" in lines[i].text or (i + 1 < len(lines) and lines[i + 1].text.startswith("|"))
+    if not closed or not _header_cell(lines[i].text.split("|")[0]):  # the first header cell is this line's
+        return None
+    cells = _flat_cells(lines, i)
+    h = 0
+    while h < len(cells) and h < 12 and cells[h][0] and _header_cell(cells[h][0]):
+        h += 1
+    width = h
+    while width < len(cells) and width < 2 * h and not cells[width][0]:
+        width += 1
+    if h < 2:
+        return None
+    rows: list[list[tuple[str, int]]] = []
+    for k in range(width, len(cells) - width + 1, width):
+        row = cells[k:k + width]
+        if not row[0][0]:
+            break
+        rows.append(row)
+    if not any(sum(1 for c, _ in r if c) >= 2 for r in rows):  # the header's words and bars make it a table
+        return None
+    header = [c for c, _ in cells[:h]] + [""] * (width - h)
+    grid = make_cell_grid([header] + [[_cell(c) for c, _ in r] for r in rows])
+    return rows[-1][-1][1] + 1, [TablePart(grid, page=lines[i].page, header_rows=1)]
+
+
 def _pipe_cells(text: str) -> list[str]:
     cells = [c.strip() for c in text.split("|")]
     while cells and not cells[-1]:
@@ -438,7 +469,7 @@ def _pipe_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | None
     return j, [TablePart(make_cell_grid([[_cell(c) for c in r] for r in rows]), page=lines[i].page, header_rows=1)]
 
 
-_TABLE_FINDERS = (_one_cell_table, _tab_table, _pipe_table, _flat_table, _numbered_table)
+_TABLE_FINDERS = (_one_cell_table, _tab_table, _pipe_table, _flat_table, _bar_table, _numbered_table)
 
 
 # ----------------------------------------------------------------------------- paragraphs
