@@ -151,7 +151,17 @@ def _task_text(text: str) -> str | None:
     return t or None
 
 
+def _deadline_in(task: str | None, when: Reference) -> str | None:
+    """The first deadline the task's own text sets (…，2020年9月底前完成清理…): the
+    row's date when no label gives one."""
+    for m in when.find(task or ""):
+        if m.span.kind == "deadline":
+            return m.text
+    return None
+
+
 def _item(task: str | None, units, roles, date_text, places, when: Reference, page, row) -> Item:
+    date_text = date_text or _deadline_in(task, when)
     return Item(0, "task", task=task, units=units, units_canonical=canonical_units(units, places),
                 unit_roles=roles, date_text=date_text,
                 date=when.read(date_text) if date_text else None, source_page=page, source_row=row)
@@ -182,8 +192,10 @@ def duty_items(doc: Document, places, when: Reference, skip: set[int]) -> list[t
             run_end = _label_run(blocks, i, skip)
             run = [blk.text.strip() for blk in blocks[i:run_end]]
             prev = blocks[i - 1] if i > 0 else None
-            if not any(p["line"].match(t) for t in run) or not isinstance(prev, Paragraph) or (i - 1) in skip:
-                continue  # a date or a person alone gives no units; a run under a table is not the table's
+            if not any(p["line"].match(t) for t in run) or not isinstance(prev, Paragraph) or (i - 1) in skip \
+                    or _looks_like_units(split_units(prev.text)):
+                continue  # a date or a person alone gives no units; a run under a table (or under the
+                # names a 指导单位： line spilt onto the lines below) has no task above it
             duty = parse_duties("；".join(t.rstrip("。；;，,") for t in run))
             if duty is None:
                 continue

@@ -289,25 +289,52 @@ _ACTIVITY_DATE = regex.compile(_inline("date_label_prefixes") + _inline("date_la
 _THEME_LABEL = regex.compile(r"(?:活动|开放)?主题\s*[：:]\s*(?P<theme>[^；;。]+?)\s*(?=[；;。]|" + _FIELD + "|$)")
 
 
+# a section heading that is only a label, its value in the paragraph below: 二、活动时间 / 12月5日15:00
+_HEADING_LABEL = regex.compile(
+    r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、])?\s*(?P<label>"
+    + _inline("date_label_prefixes") + _inline("date_labels") + r"|(?:活动|开放)?主题|"
+    + _inline("unit_label_prefixes") + _inline("unit_label_nouns") + r")\s*[：:]?\s*$")
+# under 活动时间及地点, a bare 时间： at the start of its line is the activity's
+_BARE_DATE = regex.compile(r"^\s*" + _inline("date_labels") + r"\s*[：:]\s*(?P<date>[^；;。]+?)\s*(?=[；;。]|" + _FIELD
+                           + "|$)")
+
+
+def _labelled_paragraphs(doc: Document) -> list[tuple[int, str, int | None]]:
+    """(block, text, page) of the paragraphs, a heading that is only a label joined to
+    the paragraph below it (一、活动主题 / 数据开放，共享未来 -> 活动主题：数据开放，共享未来)."""
+    paras = [(i, b) for i, b in enumerate(doc.blocks) if isinstance(b, Paragraph)]
+    out = []
+    for k, (i, b) in enumerate(paras):
+        text = b.text
+        m = _HEADING_LABEL.match(text)
+        if m and k + 1 < len(paras):
+            value = paras[k + 1][1].text.strip()
+            if value and not _HEADING_LABEL.match(value) and not regex.match(r"^\p{Han}{1,8}\s*[：:]", value):
+                text = f"{m.group('label')}：{value}"
+        out.append((i, text, b.page))
+    return out
+
+
 def activity_item(doc: Document, places, when: Reference, issuer: str | None) -> tuple[int, Item] | None:
-    """A notice about one activity (an open day: 活动时间：2025年9月19日 上午9:00, 活动地点：…)
-    is one schedule row: its time, its theme, and the unit a 承办单位： label names,
-    else the issuer. Used only where no other row was found."""
-    date_at = theme = units_text = None
-    for i, b in enumerate(doc.blocks):
-        if not isinstance(b, Paragraph):
-            continue
+    """A notice about one activity (an open day: 活动时间：2025年9月19日 上午9:00, 活动地点：…,
+    or 二、活动时间 over the time's own line) is one schedule row: its time, its theme,
+    and the units its 主办单位：/承办单位： labels name, else the issuer. Used only where
+    no other row was found."""
+    date_at = theme = None
+    units: list[str] = []
+    for i, text, page_no in _labelled_paragraphs(doc):
         if date_at is None:
-            m = _ACTIVITY_DATE.search(b.text)
+            m = _ACTIVITY_DATE.search(text) or _BARE_DATE.match(text)
             if m:
-                date_at, date_text, page = i, m.group("date").strip(" ，,"), b.page
-        if theme is None and (t := _THEME_LABEL.search(b.text)):
+                date_at, date_text, page = i, m.group("date").strip(" ，,"), page_no
+        if theme is None and (t := _THEME_LABEL.search(text)):
             theme = t.group("theme").strip(" ，,")
-        if units_text is None and (u := _UNIT_LABEL.search(b.text)):
-            units_text = u.group("units")
+        if u := _UNIT_LABEL.search(text):
+            units.extend(x for x in split_units(u.group("units")) if x not in units)
     if date_at is None:
         return None
-    units = split_units(units_text) if units_text else ([issuer] if issuer else [])
+    units_text = "、".join(units)
+    units = units or ([issuer] if issuer else [])
     item = Item(0, "schedule", theme=theme, units=units, units_canonical=canonical_units(units, places),
                 date_text=date_text or None, date=when.read(date_text) if date_text else None,
                 source_page=page)
