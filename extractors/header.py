@@ -266,7 +266,8 @@ def find_recipients(lines: list[Line], after_block: int = -1) -> tuple[list[str]
 def _addressee_like(name: str) -> bool:
     """An addressee, not a clause of a sentence (为进一步深化政务公开工作)."""
     core = regex.sub(r"[（(][^（()）]*[）)]$", "", name)  # 各镇政府(街道办事处), 区各委办局(公司)
-    return ("各" in core or core.startswith("全") or bool(_ADDRESSEE_END.search(core))) and not _SENTENCE_WORDS.search(core)
+    return ("各" in core or core.startswith("全") or bool(_ADDRESSEE_END.search(core)) or bool(_ZONE_END.search(core))) \
+        and not _SENTENCE_WORDS.search(core)
 
 
 def split_recipients(text: str) -> list[str]:
@@ -283,15 +284,27 @@ def split_recipients(text: str) -> list[str]:
             out.append(part)
         elif _shared_suffix(pieces):
             out.extend(_shared_suffix(pieces))
-        elif all(_whole_addressee(q) for q in pieces):
+        elif all((_whole_addressee(q) or _named_body(q, k == 0)) and not _BARE_INSTITUTION.match(q)
+                 for k, q in enumerate(pieces)):  # 各县市区委、人民政府: a bare 人民政府 is the 各's too
             out.extend(pieces)
         else:
             out.append(part)
     return out
 
 
+_BRACKETED = regex.compile(r"[（(][^）)]*[）)]")
+_ZONE_END = regex.compile(alternation(_W("zone_endings")) + "$")
+_BARE_INSTITUTION = regex.compile("^" + alternation(vocab.words("units.toml", "institutions")) + "$")
+
+
 def _whole_addressee(piece: str) -> bool:
     return len(piece) >= 3 and bool(_ADDRESSEE_END.search(piece))
+
+def _named_body(piece: str, first: bool) -> bool:
+    """嘉鱼经济开发区, 高新园（邹区镇）: a body of its own name (not 局（中心）, not a bare
+    人民政府, and not a first 各… whose 各 the next names share: 各开发区、景区管委会)."""
+    return len(_BRACKETED.sub("", piece)) >= 3 and not _BARE_INSTITUTION.match(piece) \
+        and not (first and piece.startswith("各"))
 
 
 def _shared_suffix(pieces: list[str]) -> list[str] | None:
