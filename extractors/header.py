@@ -50,7 +50,7 @@ _HAN = regex.compile(r"\p{Han}+")
 _HEADS = _W("shared_suffix_heads")
 _SHARED_ENDINGS = sorted(_W("shared_suffix_endings"), key=len, reverse=True)
 _PLACE_START = regex.compile(r"^(?:中共|中国共产党)?[\p{Han}]{1,8}?(?:省|市|县|区|州|盟|旗|镇|乡|街道|地区|自治区)")
-_TITLE_SUBJECT = regex.compile(r"^(?P<orgs>[\p{Han}（）()、]{3,120}?)(?=关于|印发|转发|(?:19|20)\d{2}年)")
+_TITLE_SUBJECT = regex.compile(r"^(?P<orgs>[\p{Han}（）()、 ]{3,120}?)(?=关于|印发|转发|(?:19|20)\d{2}年)")
 _LABEL_PREFIX = regex.compile(r"^[【\[][^】\]]{1,8}[】\]]")
 _PAGE_DATE_PREFIX = regex.compile(r"^\d{1,4}[.\-/]\d{1,2}(?:[.\-/]\d{1,2})?(?=\p{Han})")  # 05.24福建省…
 _TRAILING_NUMBER = regex.compile(r"[（(][^（()）]{0,20}[〔\[［(（]\d{4}[〕\]］)）]\s*\d{1,5}\s*号[）)]$")
@@ -182,7 +182,7 @@ def _leading_orgs(title: str) -> list[str]:
     m = _TITLE_SUBJECT.match(title)
     if not m:
         return []
-    orgs = [o for part in regex.split(r"[、和与]", m.group("orgs")) for o in split_orgs(part)]
+    orgs = [o for part in regex.split(r"[、和与 ]", m.group("orgs")) if part for o in split_orgs(part)]
     return orgs if orgs and all(_is_org(o) for o in orgs) else []
 
 
@@ -192,8 +192,10 @@ def _title_like(t: str) -> bool:
 
 def _title_text(text: str) -> str:
     """A title line without what portals put around it: a leading document number
-    (鲁政办字〔2015〕46号 山东省…), a column label (【活动公告】), the title repeated."""
-    t = _SPACES.sub("", text)
+    (鲁政办字〔2015〕46号 山东省…), a column label (【活动公告】), the title repeated.
+    Spaces go (layout puts them inside words), except one between joint issuers
+    (青海省人民政府办公厅 甘肃省人民政府办公厅关于…)."""
+    t = _SPACES.sub("", _joint_issuer_spaces(text))
     m = DOC_NUMBER.match(t)
     if m and len(t) > m.end() + 4:
         t = t[m.end():]
@@ -205,6 +207,17 @@ def _title_text(text: str) -> str:
     if len(t) % 2 == 0 and t[:half] == t[half:]:
         t = t[:half]
     return t
+
+
+_KEPT_SPACE = "\u2060"  # stands for a space between joint issuers while the other spaces go
+
+
+def _joint_issuer_spaces(text: str) -> str:
+    head = text.split("关于")[0]
+    pieces = _SPACES.split(head.strip())
+    if len(pieces) < 2 or not all(_is_org(p) for p in pieces):
+        return text
+    return text.replace(head, _KEPT_SPACE.join(pieces), 1)
 
 
 def find_title(lines: list[Line], before_block: int | None = None) -> tuple[str | None, list[int]]:
@@ -237,7 +250,7 @@ def find_title(lines: list[Line], before_block: int | None = None) -> tuple[str 
     if start > 0 and _is_org(paras[start - 1].text) and not _is_org(paras[start].text.split("关于")[0] or "x"):
         if paras[start - 1].block == paras[start].block - 1:
             parts.insert(0, paras[start - 1])
-    title = _title_text("".join(p.text for p in parts))
+    title = _title_text("".join(p.text for p in parts)).replace(_KEPT_SPACE, " ")
     return title, [p.block for p in parts]
 
 
@@ -255,8 +268,8 @@ def find_recipients(lines: list[Line], after_block: int = -1) -> tuple[list[str]
         head = t.rstrip("：: ") if t.endswith(("：", ":")) else _RECIPIENTS_THEN_TEXT.match(t)
         if isinstance(head, regex.Match):
             head = head.group("head")
-        if not head or len(head) > 150 or "。" in head:
-            continue
+        if not head or len(head) > 150 or "。" in head or head.strip() in _FIELD_LABELS:
+            continue  # 主办单位：中共X市委宣传部 (a portal's banner), 责任单位：… name no addressee
         names = split_recipients(head)
         if names and sum(_addressee_like(n) for n in names) >= 0.6 * len(names):
             return names, ln.block
@@ -293,6 +306,8 @@ def split_recipients(text: str) -> list[str]:
 
 
 _BRACKETED = regex.compile(r"[（(][^）)]*[）)]")
+_FIELD_LABELS = frozenset(word for key in ("lead_labels", "support_labels", "unit_labels")
+                          for word in vocab.words("columns.toml", f"duties.{key}"))
 _ZONE_END = regex.compile(alternation(_W("zone_endings")) + "$")
 _BARE_INSTITUTION = regex.compile("^" + alternation(vocab.words("units.toml", "institutions")) + "$")
 
