@@ -214,6 +214,7 @@ def test_the_size_limit_is_checked_before_the_file_is_read(tmp_path):
     assert (err["code"], err["stage"], err["doc_id"]) == ("too_large", "discover", None)  # never hashed
 
 
+@pytest.mark.slow
 def test_a_docx_that_needs_more_memory_than_the_cap_is_memory_limit(tmp_path):
     path = huge_document_xml(tmp_path / "huge.docx")
     assert path.stat().st_size < 1_000_000

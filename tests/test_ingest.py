@@ -154,6 +154,7 @@ def clean(samples_dataset) -> Path:
     return samples_dataset  # what a run that is never killed leaves
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "fault",
     [

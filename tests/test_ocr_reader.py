@@ -24,7 +24,8 @@ SCANS = ROOT / "samples" / "scans"
 MIXED = ROOT / "samples" / "mixed"
 GOLD = ROOT / "samples" / "gold"
 
-pytestmark = pytest.mark.skipif(not SCANS.is_dir(), reason="no scan fixtures: run python samples/build_scans.py")
+pytestmark = [pytest.mark.skipif(not SCANS.is_dir(), reason="no scan fixtures: run python samples/build_scans.py"),
+              pytest.mark.slow]  # OCR of 44 scanned pages: minutes
 
 
 @pytest.fixture(scope="module")

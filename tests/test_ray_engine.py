@@ -56,6 +56,7 @@ def ray_ingest(corpus: Path, out: Path, *args: str, env: dict | None = None, **k
                    env=env, **kw)
 
 
+@pytest.mark.slow
 def test_a_ray_run_writes_the_tables_a_pool_run_writes(corpus, pool_out, tmp_path):
     result = ray_ingest(corpus, tmp_path, "--timeout", "600")
     assert result.returncode == 1, result.stderr[-3000:]
@@ -97,6 +98,7 @@ def _ray_actors() -> dict[int, str]:
     return found
 
 
+@pytest.mark.slow
 def test_a_killed_ray_worker_loses_nothing_and_duplicates_nothing(corpus, good_pool_out, tmp_path):
     # every file takes a second, so the run is still going when a worker is killed
     env = {"NOTICES_FAULT_FILE": "sleep:_:1", **os.environ}
@@ -137,6 +139,7 @@ def test_a_killed_ray_worker_loses_nothing_and_duplicates_nothing(corpus, good_p
         assert len(set(zip(*(table.column(c).to_pylist() for c in key)))) == table.num_rows, name
 
 
+@pytest.mark.slow
 def test_a_file_that_kills_its_ray_worker_every_time_is_quarantined_not_retried_forever(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -153,6 +156,7 @@ def test_a_file_that_kills_its_ray_worker_every_time_is_quarantined_not_retried_
     assert result.stderr.count("retrying (attempt") == 2  # two retries, then the quarantine
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "fault,args,code,stage",
     [
@@ -174,6 +178,7 @@ def test_the_per_file_limits_are_the_pools(tmp_path, fault, args, code, stage):
     assert "its Ray worker died" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_killed_driver_leaves_committed_tables_and_the_rerun_finishes(corpus, good_pool_out, tmp_path):
     killed = ray_ingest(corpus / "good", tmp_path, "--chunk-size", "4", env={"NOTICES_FAULT": "commit:items:2@3"})
     assert killed.returncode == -9, killed.stderr[-2000:]
@@ -247,6 +252,7 @@ def running_cluster(tmp_path_factory):
         shutil.rmtree(temp, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_a_run_on_a_running_cluster_sends_its_settings_to_the_workers(running_cluster, good_pool_out, corpus, tmp_path):
     # the limits and faults are NOTICES_* variables of the driver: the cluster's workers get them with the tasks
     env = {"RAY_AUTH_MODE": "token", "NOTICES_FAULT_FILE": "sleep:003_:60"}

@@ -30,6 +30,7 @@ def clean(samples_dataset) -> Path:
 # --------------------------------------------------------------------------- the corpus in one batch
 
 
+@pytest.mark.slow
 def test_every_bad_file_gets_its_outcome_and_the_good_files_are_untouched(tmp_path, clean):
     folder = tmp_path / "in"
     expected = write_folder_corpus(folder / "bad")
@@ -144,6 +145,7 @@ def before(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", kill_points())
 def test_killed_at_a_random_point_the_dataset_stays_whole_and_a_rerun_is_exact(tmp_path, clean, before, fault):
     out = tmp_path / "out"
