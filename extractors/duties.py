@@ -89,10 +89,13 @@ def parse_duties(text: str, bare_ok: bool = False) -> tuple[list[str], list[str 
                 continue
             if label in _words("person_labels"):
                 continue
-            found = split_units(value)
+            value = _without_note(value)
+            clauses = _verb_clauses(value)  # 责任单位：A、B按职责分工负责
+            found = [u for named, _ in clauses for u in named] if clauses else split_units(value)
             units.extend(found)
             roles.extend([_role_of_label(label)] * len(found))
         return (units, roles, date_text) if units else None
+    text = _without_note(text)
     clauses = _verb_clauses(text)
     if clauses is None:
         bare = split_units(text)  # （区发改委、区财政局）: units alone, the responsible ones
@@ -105,6 +108,18 @@ def parse_duties(text: str, bare_ok: bool = False) -> tuple[list[str], list[str 
         units.extend(found)
         roles.extend([role] * len(found))
     return (units, roles, None) if units else None
+
+
+_SAME_BELOW = regex.compile(r"[，,；;]?\s*下同\s*$")
+
+
+def _without_note(text: str) -> str:
+    """The units of a responsibility without the note the first one carries for the
+    rest: （A、B按职责分工负责。具体任务均涉及各市人民政府，不再做分工，下同） -> A、B按职责分工负责."""
+    head, stop, rest = text.partition("。")
+    if stop and rest.strip():
+        text = head
+    return _SAME_BELOW.sub("", text)
 
 
 def _verb_clauses(text: str) -> list[tuple[list[str], str]] | None:

@@ -24,6 +24,8 @@ from schemas.document import Document, Paragraph, Table
 from schemas.records import DateSpan, Item
 
 _WS = regex.compile(r"\s+")
+# a units cell that ends with its verb (…、功能区管委会负责落实): the units are what comes before it
+_WITHOUT_DUTY_VERB = regex.compile(alternation(vocab.words("columns.toml", "duties.duty_verbs")) + r"[。；;]?$")
 _GROUP_HEADING = regex.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)])")
 _TOTAL_ROW = regex.compile("^" + alternation(vocab.words("columns.toml", "rows.total_row_starts")))
 
@@ -193,7 +195,7 @@ def table_items(table: Table, places: dict[str, str], when: Reference) -> list[I
         if _TOTAL_ROW.match(seq_text + task + theme):
             continue
         if len(units) != len(roles) or not any(roles):
-            units, roles = split_units(unit_text), []
+            units, roles = split_units(_WITHOUT_DUTY_VERB.sub("", unit_text)), []
         if cols.units and not units and sum(1 for t in row if t.strip()) == 1:
             # one cell across a table of units: a group heading (一、…, （二）…) or a row whose units are
             # not there (a flattened page wrote its merged cells empty); either way no one is named
