@@ -30,7 +30,8 @@ from schemas.document import Document, Paragraph
 from schemas.records import Item
 
 _OPEN, _CLOSE = "（(【[〔", "）)】]〕"
-NUMBERING = regex.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,3}[.．、](?!\d)|[①-⑳])\s*")
+NUMBERING = regex.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,3}[.．、](?!\d)"
+                          r"|\d{1,2}[.．](?=(?:19|20)\d\d年)|[①-⑳])\s*")  # 5.2020年8月底前…: a number, then a year
 _LEAD, _SUPPORT = "lead", "support"
 
 
@@ -224,10 +225,12 @@ def duty_items(doc: Document, places, when: Reference, skip: set[int]) -> list[t
             if duty is None:
                 continue
             units, roles, date_text = duty
-            task = _task_text(text[last:start])
+            # X（牵头单位：…）。 is the task X。: the stop after the bracket ends the task's sentence
+            stop = text[end] if end < len(text) and text[end] in "。；;" and not text[start - 1:start] in "。；;" else ""
+            task = _task_text(text[last:start] + stop) if text[last:start].strip() else None
             if task is None and last == 0 and (i - 1) in tails:  # the bracket opens its line: the task is above it
                 task = _task_text(tails.pop(i - 1))
             out.append((i, _item(task, units, roles, date_text, places, when, b.page, None)))
-            last = end
+            last = end + len(stop)
         tails[i] = text[last:]
     return out
