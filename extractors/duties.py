@@ -148,17 +148,19 @@ def _verb_clauses(text: str) -> list[tuple[list[str], str]] | None:
 
 
 def _bracket_groups(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every top-level bracketed group, brackets included."""
-    out, depth, start = [], 0, 0
+    """(start, end) of every outermost bracketed group, brackets included. A bracket
+    that never closes (（一加强…, a portal lost its other half) is passed over."""
+    pairs, opened = [], []
     for i, ch in enumerate(text):
         if ch in _OPEN:
-            if depth == 0:
-                start = i
-            depth += 1
-        elif ch in _CLOSE and depth:
-            depth -= 1
-            if depth == 0:
-                out.append((start, i + 1))
+            opened.append(i)
+        elif ch in _CLOSE and opened:
+            pairs.append((opened.pop(), i + 1))
+    pairs.sort()
+    out: list[tuple[int, int]] = []
+    for start, end in pairs:
+        if not out or start >= out[-1][1]:
+            out.append((start, end))
     return out
 
 

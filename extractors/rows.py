@@ -189,6 +189,13 @@ def table_items(table: Table, places: dict[str, str], when: Reference) -> list[I
                 found_roles = [column_role(header_texts[c] if c < len(header_texts) else "")] * len(found)
             units.extend(found)
             roles.extend(found_roles)
+        filled_cells = [t.strip() for t in row if t.strip()]
+        if cols.units and not unit_text and len(filled_cells) == 1:
+            # one cell across a table of units: a group heading (一、…, （二）…) or a row whose units are
+            # not there (a flattened page wrote its merged cells empty); either way no one is named
+            if _GROUP_HEADING.match(filled_cells[0]):
+                category, subcategory = filled_cells[0], None
+            continue
         task, theme, date_text = NUMBERING.sub("", cell(cols.task)), cell(cols.theme), cell(cols.date)
         if not (unit_text or task or theme or date_text):
             continue
@@ -196,12 +203,6 @@ def table_items(table: Table, places: dict[str, str], when: Reference) -> list[I
             continue
         if len(units) != len(roles) or not any(roles):
             units, roles = split_units(_WITHOUT_DUTY_VERB.sub("", unit_text)), []
-        if cols.units and not units and sum(1 for t in row if t.strip()) == 1:
-            # one cell across a table of units: a group heading (一、…, （二）…) or a row whose units are
-            # not there (a flattened page wrote its merged cells empty); either way no one is named
-            if _GROUP_HEADING.match(next(t for t in row if t.strip())):
-                category, subcategory = next(t for t in row if t.strip()).strip(), None
-            continue
         item = Item(
             item_no=0,
             item_type=item_type,

@@ -324,6 +324,7 @@ def _numbered_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | 
     return j, [TablePart(grid, page=lines[i].page, header_rows=1 if header else 0)]
 
 
+_GROUP_CELL = regex.compile(r"^[一二三四五六七八九十]+、")  # a group heading row of a flattened table
 FLAT_SCAN_LINES = 2000  # how far a flattened table is looked for (bounded: the finder runs at every line)
 _FLAT_CELL_MAX = 300  # a longer line is running text: the flattened table has ended
 
@@ -381,12 +382,18 @@ def _flat_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | None
     first = next((k for k, (c, _) in enumerate(data[: h + 1]) if c == "1"), None)
     if first is None:
         return None
-    leading = first  # cells of a row before its number (task groups)
+    # cells before a row's number are its task group's column, unless the header starts with
+    # the number's column (序号 first): then they are a group heading over the rows (一、…)
+    groups_as_rows = seq_labelled and "序" in to_simplified(header[0]) and first > 0
+    leading = 0 if groups_as_rows else first
     after = h - leading - (1 if seq_labelled else 0)
     if after < 1:
         return None
     rows: list[list[str]] = []
     pos, k, lead_cells, last_line = first, 1, [c for c, _ in data[:first]], data[first][1]
+    if groups_as_rows:
+        rows.extend([c] + [""] * (h - 1) for c in lead_cells)
+        lead_cells = []
     while pos < len(data) and data[pos][0] == str(k):
         tail_end = min(pos + 1 + after, len(data))
         # a row that starts with its number may run over more lines than it has columns (three units
@@ -396,10 +403,14 @@ def _flat_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | None
                    None)
         stop = nxt if nxt is not None and (leading == 0 or nxt < tail_end) else tail_end
         tail = [c for c, _ in data[pos + 1:stop]]
+        heading_rows = []
+        while groups_as_rows and len(tail) > 1 and _GROUP_CELL.match(tail[-1]):  # 二、… before the next number
+            heading_rows.insert(0, [tail.pop()] + [""] * (h - 1))
         if len(tail) > after:  # the surplus lines are one cell: the one before the last column (units before a date)
             keep = max(after - 2, 0) if after >= 3 else after - 1
             tail = tail[:keep] + ["、".join(tail[keep:len(tail) - (after - keep - 1)])] + tail[len(tail) - (after - keep - 1):]
         rows.append([""] * (leading - len(lead_cells)) + lead_cells + [str(k)] + tail + [""] * (after - len(tail)))
+        rows.extend(heading_rows)
         last_line = data[stop - 1][1] if stop > pos + 1 else data[pos][1]
         if nxt is None:
             break
