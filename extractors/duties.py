@@ -228,7 +228,8 @@ def duty_items(doc: Document, places, when: Reference, skip: set[int]) -> list[t
                 continue
             units, roles, date_text = duty
             # X（牵头单位：…）。 is the task X。: the stop after the bracket ends the task's sentence
-            stop = text[end] if end < len(text) and text[end] in "。；;" and not text[start - 1:start] in "。；;" else ""
+            stop = text[end] if end < len(text) and text[end] in "。；;" and start > 0 and text[start - 1] not in "。；;" \
+                else ""
             task = _task_text(text[last:start] + stop) if text[last:start].strip() else None
             if task is None and last == 0 and (i - 1) in tails:  # the bracket opens its line: the task is above it
                 task = _task_text(tails.pop(i - 1))
