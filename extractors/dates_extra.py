@@ -69,6 +69,8 @@ def _patterns() -> dict[str, re.Pattern]:
     now = alternation(dx["now"])
     wd = "[一二三四五六日天1-7]"
     return {
+        # 8月26、27日, 3月5日、6日、7日: consecutive days of one month listed (a schedule's two-day event)
+        "day_list": fast_pattern(r"(?<=月)(\d{1,2}(?:[日号]?、\d{1,2})+)([日号])"),
         "seconds": fast_pattern(r"(\d{1,2}:\d{2}):\d{2}"),
         "run_on_time": fast_pattern(r"((?:19|20)\d{2}[-./]\d{1,2}[-./]\d{2})(?=\d{1,2}:\d{2})"),
         "eight_digits": fast_pattern(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)日?"),
@@ -252,6 +254,15 @@ def _parts(text: str, core: str, ref_year: int | None) -> DateSpan | None:
     return None
 
 
+def _consecutive_days(m: re.Match) -> str:
+    """26、27日 -> 26日至27日: consecutive days are the range they span; days with gaps
+    between them (5、9日) stay a list, which the grammar reads no further than its first."""
+    days = [int(d) for d in re.findall(r"\d{1,2}", m.group(1))]
+    if all(b == a + 1 for a, b in zip(days, days[1:])):
+        return f"{days[0]}日至{days[-1]}{m.group(2)}"
+    return m.group(0)
+
+
 def _rewrite_numeric(core: str, ranged: bool) -> str:
     p = _patterns()
     if ":" in core:
@@ -393,6 +404,8 @@ def rules(core: str, text: str, ref_year: int | None, ref_date: dt.date | None) 
     span = festival_span(core, ref_year, text) if festive else None
     if span is not None:
         return Special(span, core)
+    if "、" in core:
+        core = _sub(p["day_list"], _consecutive_days, core)
     ranged = p["connector"].search(core) is not None
     if core[:1].isdigit() and len(core) <= 5 and (m := p["day_of_month"].match(core)):
         return Special(_day_of_month(text, m, ref_date), core)
