@@ -213,6 +213,7 @@ _KEPT_SPACE = "\u2060"  # stands for a space between joint issuers while the oth
 
 
 def _joint_issuer_spaces(text: str) -> str:
+    """The text with each space between the organisations before 关于 marked to stay."""
     head = text.split("关于")[0]
     pieces = _SPACES.split(head.strip())
     if len(pieces) < 2 or not all(_is_org(p) for p in pieces):
@@ -314,6 +315,7 @@ _BARE_INSTITUTION = regex.compile("^" + alternation(vocab.words("units.toml", "i
 
 def _whole_addressee(piece: str) -> bool:
     return len(piece) >= 3 and bool(_ADDRESSEE_END.search(piece))
+
 
 def _named_body(piece: str, first: bool) -> bool:
     """嘉鱼经济开发区, 高新园（邹区镇）: a body of its own name (not 局（中心）, not a bare
