@@ -24,8 +24,6 @@ from schemas.document import Document, Paragraph, Table
 from schemas.records import DateSpan, Item
 
 _WS = regex.compile(r"\s+")
-# a units cell that ends with its verb (…、功能区管委会负责落实): the units are what comes before it
-_WITHOUT_DUTY_VERB = regex.compile(alternation(vocab.words("columns.toml", "duties.duty_verbs")) + r"[。；;]?$")
 _GROUP_HEADING = regex.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)])")
 _TOTAL_ROW = regex.compile("^" + alternation(vocab.words("columns.toml", "rows.total_row_starts")))
 
@@ -182,10 +180,10 @@ def table_items(table: Table, places: dict[str, str], when: Reference) -> list[I
         units, roles = [], []
         for c in cols.units:  # a 牵头单位 column and a 配合单位 column give their units a role
             duty = parse_duties(cell(c)) if cell(c) else None  # a cell may say so itself: 办公室牵头,各科室配合
+            found = duty[0] if duty else split_units(cell(c))  # …、功能区管委会负责落实: the units, not the verb
             if duty and any(duty[1]):
-                found, found_roles = duty[0], duty[1]
+                found_roles = duty[1]
             else:
-                found = split_units(cell(c))
                 found_roles = [column_role(header_texts[c] if c < len(header_texts) else "")] * len(found)
             units.extend(found)
             roles.extend(found_roles)
@@ -201,8 +199,8 @@ def table_items(table: Table, places: dict[str, str], when: Reference) -> list[I
             continue
         if _TOTAL_ROW.match(seq_text + task + theme):
             continue
-        if len(units) != len(roles) or not any(roles):
-            units, roles = split_units(_WITHOUT_DUTY_VERB.sub("", unit_text)), []
+        if not any(roles):
+            units, roles = list(dict.fromkeys(units)), []
         item = Item(
             item_no=0,
             item_type=item_type,
@@ -302,6 +300,9 @@ _BARE_DATE = regex.compile(r"^\s*" + _inline("date_labels") + r"\s*[：:]\s*(?P<
                            + "|$)")
 
 
+_STARTS_WITH_LABEL = regex.compile(r"^\p{Han}{1,8}\s*[：:]")  # 时间：…, not 15:00
+
+
 def _labelled_paragraphs(doc: Document) -> list[tuple[int, str, int | None]]:
     """(block, text, page) of the paragraphs, a heading that is only a label joined to
     the paragraph below it (一、活动主题 / 数据开放，共享未来 -> 活动主题：数据开放，共享未来)."""
@@ -312,7 +313,7 @@ def _labelled_paragraphs(doc: Document) -> list[tuple[int, str, int | None]]:
         m = _HEADING_LABEL.match(text)
         if m and k + 1 < len(paras):
             value = paras[k + 1][1].text.strip()
-            if value and not _HEADING_LABEL.match(value) and not regex.match(r"^\p{Han}{1,8}\s*[：:]", value):
+            if value and not _HEADING_LABEL.match(value) and not _STARTS_WITH_LABEL.match(value):
                 text = f"{m.group('label')}：{value}"
         out.append((i, text, b.page))
     return out

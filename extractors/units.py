@@ -55,8 +55,9 @@ _PLACE = regex.compile(r"^[\p{Han}]{1,7}?(?:" + _ALT("place_endings") + _STATE +
 _PLACE_PREFIX = regex.compile(r"^([\p{Han}]{1,7}?(?:" + _ALT("place_prefix_endings") + _STATE + "))")
 _INSTITUTION = regex.compile(_ALT("institutions") + "$")
 _LEVELS = _W("levels")
-_SHARED_LEVEL = regex.compile(r"^" + _ALT("shared_front_levels") + r"(?:[（(][^）)]{1,8}[）)])?")
-_SHARED_FRONT = regex.compile(r"^各" + _ALT("shared_front_levels") + r"(?:[（(][^）)]{1,8}[）)])?$")
+_BARE_LEVEL = _ALT("shared_front_levels") + r"(?:[（(][^）)]{1,8}[）)])?"  # 州, 县（市）
+_SHARED_LEVEL = regex.compile("^" + _BARE_LEVEL)
+_SHARED_FRONT = regex.compile("^各" + _BARE_LEVEL + "$")
 # words that start with a level character without being one: 市场监管局, 乡村振兴局, 区域...
 _NOT_A_LEVEL = _W("not_levels")
 _COLLECTIVE = regex.compile("^" + _ALT("collective_starts") + "|级" + _ALT("qualifiers") + "?" + _ALT("collective_nouns") + "$")

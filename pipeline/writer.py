@@ -19,6 +19,7 @@ import contextlib
 import datetime as dt
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import time
@@ -172,8 +173,6 @@ class Store:
 
     @contextlib.contextmanager
     def _lock_file(self, wait: bool, poll_s: float) -> Iterator[None]:
-        import hashlib
-
         folder = _local_lock_dir()
         name = hashlib.sha256(str(self.root).encode("utf-8")).hexdigest()[:24] + ".lock"
         try:

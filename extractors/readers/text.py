@@ -371,9 +371,7 @@ def _flat_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | None
     if not _header_cell(lines[i].text):
         return None
     cells = _flat_cells(lines, i)
-    h = 0
-    while h < len(cells) and h < 12 and _header_cell(cells[h][0]):
-        h += 1
+    h = _header_count(cells)
     if h < 2 or h >= len(cells):
         return None
     header = [c for c, _ in cells[:h]]
@@ -424,6 +422,14 @@ def _flat_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | None
     return last_line + 1, [TablePart(grid, page=lines[i].page, header_rows=1)]
 
 
+def _header_count(cells: list[tuple[str, int]]) -> int:
+    """How many of the first cells are header cells (at most 12)."""
+    h = 0
+    while h < len(cells) and h < 12 and _header_cell(cells[h][0]):
+        h += 1
+    return h
+
+
 def _bar_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | None:
     """A table a web page flattened to cells that each end in "|", without row
     numbers: 工作任务 | 牵头单位 | 责任单位 | then every row as many cells, a group row
@@ -434,14 +440,12 @@ def _bar_table(lines: list[Line], i: int) -> tuple[int, list[TablePart]] | None:
     if not closed or not _header_cell(lines[i].text.split("|")[0]):  # the first header cell is this line's
         return None
     cells = _flat_cells(lines, i)
-    h = 0
-    while h < len(cells) and h < 12 and cells[h][0] and _header_cell(cells[h][0]):
-        h += 1
+    h = _header_count(cells)
+    if h < 2:
+        return None
     width = h
     while width < len(cells) and width < 2 * h and not cells[width][0]:
         width += 1
-    if h < 2:
-        return None
     rows: list[list[tuple[str, int]]] = []
     for k in range(width, len(cells) - width + 1, width):
         row = cells[k:k + width]
